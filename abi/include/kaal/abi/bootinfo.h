@@ -1,0 +1,48 @@
+/*
+ * Boot information handed to the root task (docs/ABI.md, "Boot").
+ *
+ * The root task starts with a CSpace whose root CNode has
+ * 2^KAAL_ROOT_CNODE_RADIX slots and a guard that makes any 64-bit CPtr
+ * resolve in one level. The fixed slots below hold its own objects; the
+ * untyped caps follow from bootinfo.untyped.start.
+ */
+#ifndef KAAL_ABI_BOOTINFO_H
+#define KAAL_ABI_BOOTINFO_H
+
+#include <kaal/abi/types.h>
+
+#define KAAL_ROOT_CNODE_RADIX 12u
+
+enum kaal_root_slot {
+    KAAL_ROOT_SLOT_NULL = 0,
+    KAAL_ROOT_SLOT_TCB = 1,
+    KAAL_ROOT_SLOT_CNODE = 2,
+    KAAL_ROOT_SLOT_IPC_BUFFER = 3,
+    KAAL_ROOT_SLOT_BOOTINFO = 4,
+    KAAL_ROOT_SLOT_FIRST_FREE = 16,
+};
+
+#define KAAL_BOOTINFO_MAX_UNTYPED 128u
+
+struct kaal_slot_range {
+    kaal_word_t start; /* first slot */
+    kaal_word_t end;   /* one past the last slot */
+};
+
+struct kaal_untyped_desc {
+    kaal_word_t paddr;
+    uint8_t size_bits;
+    uint8_t is_device;
+    uint8_t padding[6];
+};
+
+struct kaal_bootinfo {
+    kaal_word_t magic; /* KAAL_BOOTINFO_MAGIC */
+    struct kaal_slot_range untyped;
+    struct kaal_slot_range empty;
+    struct kaal_untyped_desc untyped_list[KAAL_BOOTINFO_MAX_UNTYPED];
+};
+
+#define KAAL_BOOTINFO_MAGIC 0x4b61614c426f6f74ull /* "KaaLBoot" */
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * Object types, capability rights and object sizes (docs/ABI.md, "Objects").
+ */
+#ifndef KAAL_ABI_OBJECTS_H
+#define KAAL_ABI_OBJECTS_H
+
+/* Types that Untyped_Retype can make. 0 is never a valid type. */
+enum kaal_object_type {
+    KAAL_OBJ_UNTYPED = 1,
+    KAAL_OBJ_CNODE = 2,
+    KAAL_OBJ_TCB = 3,
+    KAAL_OBJ_ENDPOINT = 4,
+    KAAL_OBJ_NOTIFICATION = 5,
+    KAAL_OBJ_FRAME = 6,
+    KAAL_OBJ_VSPACE = 7,          /* page-table level 0: the root of an address space */
+    KAAL_OBJ_PAGE_UPPER_DIR = 8,  /* level 1 */
+    KAAL_OBJ_PAGE_DIR = 9,        /* level 2 */
+    KAAL_OBJ_PAGE_TABLE = 10,     /* level 3 */
+    KAAL_OBJ_TYPE_COUNT
+};
+
+/* Rights of a capability. Rights only ever shrink along a derivation. */
+#define KAAL_RIGHT_READ 0x1u
+#define KAAL_RIGHT_WRITE 0x2u
+#define KAAL_RIGHT_GRANT 0x4u
+#define KAAL_RIGHT_GRANT_REPLY 0x8u
+#define KAAL_RIGHTS_ALL 0xfu
+
+/* log2 sizes of the fixed-size objects, in bytes. */
+#define KAAL_SLOT_BITS 6u          /* one capability slot */
+#define KAAL_TCB_BITS 11u
+#define KAAL_ENDPOINT_BITS 4u
+#define KAAL_NOTIFICATION_BITS 5u
+#define KAAL_PAGE_TABLE_BITS 12u   /* every page-table level, 4 KiB granule */
+
+/* Frame sizes: 4 KiB, 2 MiB and 1 GiB, the AArch64 4 KiB-granule page sizes. */
+#define KAAL_FRAME_BITS_SMALL 12u
+#define KAAL_FRAME_BITS_LARGE 21u
+#define KAAL_FRAME_BITS_HUGE 30u
+
+/* Ranges of the size argument of Retype. */
+#define KAAL_UNTYPED_MIN_BITS 4u
+#define KAAL_UNTYPED_MAX_BITS 47u
+#define KAAL_CNODE_MIN_RADIX 1u
+#define KAAL_CNODE_MAX_RADIX 24u
+
+/* Most objects one Retype call may make. */
+#define KAAL_RETYPE_MAX_OBJECTS 256u
+
+/*
+ * CNode cap data, as given to Mint and Mutate: the guard's size in bits in
+ * the low 6 bits, the guard's value above.
+ */
+#define KAAL_CNODE_DATA(guard, guard_bits) (((kaal_word_t)(guard) << 6) | (guard_bits))
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * Delete and Revoke.
+ *
+ * Principle of operation: deleting a cap that is not the last one to its
+ * object only unlinks it. Deleting the last cap to a container (CNode, TCB)
+ * must first delete every cap the container holds, and those may be last caps
+ * to further containers, in chains or cycles of any length. There is no
+ * kernel heap and only one small kernel stack, so this is a loop, not a
+ * recursion:
+ *
+ *   - the slot being deleted (s) turns into a Zombie: same object, same CDT
+ *     position, plus a count of container slots not yet known to be empty;
+ *   - the loop deletes the container's caps from the last slot down;
+ *   - when one of them is itself the last cap to another container, the two
+ *     caps swap places: the inner container's cap comes into s (and becomes
+ *     the zombie being worked on), our zombie waits in the inner slot, and
+ *     the new zombie remembers where (its chain link);
+ *   - when a zombie's container is empty, the zombie is removed and the one
+ *     waiting on the chain comes back into s.
+ *
+ * A zombie never waits inside the container being emptied (the cap found
+ * there was the last one to that container, and a waiting zombie counts as
+ * a cap to its own container), so no slot is visited twice. Kernel memory
+ * stays untouched apart from the slots themselves, and a container's memory
+ * is only handed out again when its Untyped is reset, which needs no caps
+ * left in it.
+ */
+#include <kaal/core/cdt.h>
+#include <kaal/core/delete.h>
+#include <kaal/core/kernel.h>
+#include <kaal/core/untyped.h>
+
+/* The last cap to a non-container object goes: release what the object holds. */
+static void finalise_object(struct slot *s)
+{
+    (void)s; /* no object holds kernel resources besides caps yet */
+}
+
+/* A container's caps are all deleted: release the rest of it. */
+static void finalise_container(const struct cap *zombie)
+{
+    if (zombie->size_bits == CAP_TCB) {
+        struct tcb *t = (struct tcb *)(uintptr_t)zombie->obj;
+        t->state = THREAD_INACTIVE;
+        if (ks.current == t)
+            ks.current = NULL;
+    }
+}
+
+/* Unlink one cap that needs no container work, finalising its object if it was the last cap. */
+static void delete_simple(struct slot *s)
+{
+    if (cdt_is_final(s))
+        finalise_object(s);
+    if (s->cap.type == CAP_UNTYPED)
+        untyped_before_delete(s);
+    cdt_remove(s);
+}
+
+static void zombify(struct slot *s, struct slot *chain)
+{
+    struct slot *first;
+    word_t count;
+    container_slots(&s->cap, &first, &count);
+    s->cap.size_bits = s->cap.type;
+    s->cap.type = CAP_ZOMBIE;
+    s->cap.aux = (uint32_t)count;
+    s->cap.data = (word_t)(uintptr_t)chain;
+}
+
+static struct slot *zombie_container_first(const struct cap *z)
+{
+    if (z->size_bits == CAP_CNODE)
+        return (struct slot *)(uintptr_t)z->obj;
+    return ((struct tcb *)(uintptr_t)z->obj)->slots;
+}
+
+/* The next occupied slot of the zombie's container, skipping the zombie's own slot. */
+static struct slot *zombie_next(struct slot *s)
+{
+    struct slot *first = zombie_container_first(&s->cap);
+    while (s->cap.aux > 0) {
+        struct slot *t = first + s->cap.aux - 1;
+        if (t != s && !slot_is_empty(t))
+            return t;
+        s->cap.aux--;
+    }
+    return NULL;
+}
+
+static void swap_slots(struct slot *a, struct slot *b)
+{
+    cdt_move(a, &ks.swap_slot);
+    cdt_move(b, a);
+    cdt_move(&ks.swap_slot, b);
+}
+
+static bool needs_dismantling(const struct slot *s)
+{
+    return cap_is_container(&s->cap) && cdt_is_final(s);
+}
+
+void cap_delete(struct slot *s)
+{
+    if (slot_is_empty(s))
+        return;
+    if (!needs_dismantling(s)) {
+        delete_simple(s);
+        return;
+    }
+    zombify(s, NULL);
+    for (;;) {
+        struct slot *t = zombie_next(s);
+        if (t == NULL) {
+            struct slot *waiting = (struct slot *)(uintptr_t)s->cap.data;
+            finalise_container(&s->cap);
+            cdt_remove(s);
+            if (waiting == NULL)
+                return;
+            cdt_move(waiting, s);
+        } else if (needs_dismantling(t)) {
+            swap_slots(s, t);
+            zombify(s, t);
+        } else {
+            delete_simple(t);
+        }
+    }
+}
+
+void cap_revoke(struct slot *s)
+{
+    /*
+     * Each delete removes one node and moves its children up to s, so this
+     * visits every descendant once. If a delete empties s itself (s lived in
+     * a container that died), the loop ends.
+     */
+    while (s->first_child != NULL)
+        cap_delete(s->first_child);
+}

@@ -1,0 +1,90 @@
+/*
+ * Capabilities and the slots that hold them.
+ *
+ * A slot is 64 bytes: the capability (what object, which rights, per-type
+ * data) and its node in the capability derivation tree (CDT). Every non-empty
+ * slot is in the CDT; caps with no derivation parent hang under the kernel's
+ * sentinel node (kernel_state.cdt_root), so every node has a parent.
+ */
+#ifndef KAAL_CORE_CAP_H
+#define KAAL_CORE_CAP_H
+
+#include <kaal/abi/objects.h>
+#include <kaal/core/types.h>
+
+/*
+ * Capability types. The values of the object types equal the ABI's
+ * enum kaal_object_type so Retype can convert without a table.
+ */
+enum cap_type {
+    CAP_NULL = 0,
+    CAP_UNTYPED = KAAL_OBJ_UNTYPED,
+    CAP_CNODE = KAAL_OBJ_CNODE,
+    CAP_TCB = KAAL_OBJ_TCB,
+    CAP_ENDPOINT = KAAL_OBJ_ENDPOINT,
+    CAP_NOTIFICATION = KAAL_OBJ_NOTIFICATION,
+    CAP_FRAME = KAAL_OBJ_FRAME,
+    CAP_VSPACE = KAAL_OBJ_VSPACE,
+    CAP_PAGE_UPPER_DIR = KAAL_OBJ_PAGE_UPPER_DIR,
+    CAP_PAGE_DIR = KAAL_OBJ_PAGE_DIR,
+    CAP_PAGE_TABLE = KAAL_OBJ_PAGE_TABLE,
+    /*
+     * A container object (CNode, TCB) whose last cap is being deleted: the
+     * slot keeps the object while its contents are deleted. Never visible to
+     * user space: deletion finishes before the syscall returns.
+     */
+    CAP_ZOMBIE = 32,
+};
+
+/*
+ * The meaning of data, aux and the bit fields depends on the type:
+ *   Untyped:      obj = base, size_bits, data = watermark (bytes used), aux = device flag
+ *   CNode:        obj = slots, size_bits = radix, guard_bits, data = guard value
+ *   Endpoint,
+ *   Notification: obj, data = badge (0: unbadged)
+ *   Frame:        obj = base, size_bits, aux = device flag
+ *   Zombie:       obj = the container, aux = slots not yet known empty,
+ *                 size_bits = the container's type, data = chain (see delete.c)
+ */
+struct cap {
+    word_t obj;
+    word_t data;
+    uint32_t aux;
+    uint8_t type;
+    uint8_t rights;
+    uint8_t size_bits;
+    uint8_t guard_bits;
+};
+
+struct slot {
+    struct cap cap;
+    struct slot *parent;      /* CDT parent; NULL only for the sentinel and empty slots */
+    struct slot *first_child;
+    struct slot *prev;        /* siblings */
+    struct slot *next;
+    word_t reserved;          /* pads the slot to 2^KAAL_SLOT_BITS bytes */
+};
+
+_Static_assert(sizeof(struct slot) == BIT(KAAL_SLOT_BITS), "slot size must match the ABI");
+
+static inline bool slot_is_empty(const struct slot *s) { return s->cap.type == CAP_NULL; }
+
+/* The slot array of a CNode cap. */
+static inline struct slot *cnode_slots(const struct cap *c) { return (struct slot *)(uintptr_t)c->obj; }
+
+/* log2 of the memory the object of this cap occupies. */
+unsigned cap_object_bits(const struct cap *c);
+
+/* Do a and b name the same object (so that deleting one of them is not final)? */
+bool cap_same_object(const struct cap *a, const struct cap *b);
+
+/* Does the cap's object hold caps of its own (CNode, TCB)? */
+bool cap_is_container(const struct cap *c);
+
+/* The slots held by a container object. */
+void container_slots(const struct cap *c, struct slot **first, word_t *count);
+
+/* Name of a cap type, for the log and the shell. */
+const char *cap_type_name(unsigned type);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * The single kernel entry for system calls.
+ */
+#ifndef KAAL_CORE_SYSCALL_H
+#define KAAL_CORE_SYSCALL_H
+
+#include <kaal/core/cap.h>
+#include <kaal/core/error.h>
+#include <kaal/core/tcb.h>
+
+/*
+ * Handle the syscall described by the current thread's saved registers
+ * (HAL_REG_SYSNO, HAL_REG_CPTR, HAL_REG_MSGINFO, message registers) and write
+ * the answer into the same registers. The backend calls this with the
+ * registers saved and resumes the current thread afterwards.
+ */
+void kernel_syscall(void);
+
+/* An invocation being decoded: what the caller sent, after cap lookups. */
+struct invocation {
+    struct tcb *caller;
+    struct kaal_ipc_buffer *buffer; /* the caller's IPC buffer, or NULL */
+    struct slot *slot;  /* the invoked cap */
+    word_t label;
+    word_t length;      /* message words actually available */
+    word_t extra_caps;  /* extra caps actually looked up */
+    struct slot *caps[KAAL_MSG_MAX_EXTRA_CAPS];
+};
+
+/* Message word i of the invocation (register or IPC buffer); i < inv->length. */
+word_t inv_arg(const struct invocation *inv, word_t i);
+
+/* Refuse unless the message carries at least `words` words and `caps` extra caps. */
+enum kaal_error inv_require(const struct invocation *inv, word_t words, word_t caps,
+                            struct syscall_error *err);
+
+/* Object-type decoders, called by the dispatcher; each decodes, then performs. */
+enum kaal_error untyped_invoke(const struct invocation *inv, struct syscall_error *err);
+enum kaal_error cnode_invoke(const struct invocation *inv, struct syscall_error *err);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * Kernel start-up.
+ *
+ * The root task's own objects (root CNode, TCB, IPC buffer and boot info
+ * frames) come from a bump allocation in the first RAM region that can hold
+ * them; every other byte of every region becomes Untyped caps in the root
+ * CNode: the largest naturally aligned power-of-two blocks that tile it.
+ * After this the kernel allocates nothing ever again.
+ */
+#include <kaal/abi/bootinfo.h>
+#include <kaal/core/boot.h>
+#include <kaal/core/cdt.h>
+#include <kaal/core/kernel.h>
+#include <kaal/core/klog.h>
+#include <kaal/core/kmem.h>
+#include <kaal/hal/vspace.h>
+
+#define ROOT_CNODE_BITS (KAAL_ROOT_CNODE_RADIX + KAAL_SLOT_BITS)
+#define FRAME_BITS KAAL_FRAME_BITS_SMALL
+
+_Static_assert(sizeof(struct kaal_bootinfo) <= BIT(FRAME_BITS), "boot info must fit one frame");
+
+struct boot_objects {
+    word_t cnode, tcb, ipc_buffer, bootinfo;
+    word_t start, end; /* the range they use, to keep out of the untyped */
+};
+
+struct boot_builder {
+    struct slot *cnode;
+    struct kaal_bootinfo *info;
+    word_t next_slot;
+    word_t untyped_count;
+};
+
+const char *boot_status_name(enum boot_status status)
+{
+    switch (status) {
+    case BOOT_OK: return "ok";
+    case BOOT_NO_MEMORY: return "no RAM region can hold the root task's objects";
+    case BOOT_TOO_MANY_REGIONS: return "memory splits into more untyped blocks than boot info can list";
+    case BOOT_BAD_REGION: return "a memory region wraps around the address space or overlaps another";
+    }
+    return "unknown boot status";
+}
+
+static bool regions_valid(const struct boot_region *r, unsigned count)
+{
+    for (unsigned i = 0; i < count; i++) {
+        if (r[i].kaddr + r[i].size < r[i].kaddr)
+            return false;
+        for (unsigned j = 0; j < i; j++) {
+            bool apart = r[i].kaddr + r[i].size <= r[j].kaddr || r[j].kaddr + r[j].size <= r[i].kaddr;
+            if (!apart && r[i].size != 0 && r[j].size != 0)
+                return false;
+        }
+    }
+    return true;
+}
+
+/* Place the root objects in region r, largest first so alignment wastes least. */
+static bool place_root_objects(const struct boot_region *r, struct boot_objects *o)
+{
+    word_t end = r->kaddr + r->size;
+    word_t at = ALIGN_UP(r->kaddr, ROOT_CNODE_BITS);
+    if (at < r->kaddr || at > end)
+        return false;
+    o->start = at;
+    o->cnode = at;
+    at += BIT(ROOT_CNODE_BITS);
+    o->ipc_buffer = at;
+    at += BIT(FRAME_BITS);
+    o->bootinfo = at;
+    at += BIT(FRAME_BITS);
+    o->tcb = at;
+    at += BIT(KAAL_TCB_BITS);
+    if (at > end || at < o->start)
+        return false;
+    o->end = at;
+    return true;
+}
+
+static void add_untyped(struct boot_builder *b, word_t base, unsigned bits, bool device)
+{
+    struct cap c = {.obj = base, .type = CAP_UNTYPED, .rights = KAAL_RIGHTS_ALL, .size_bits = (uint8_t)bits,
+                    .aux = device};
+    cdt_insert(&ks.cdt_root, b->cnode + b->next_slot, &c);
+    b->info->untyped_list[b->untyped_count] = (struct kaal_untyped_desc){
+        .paddr = hal_kaddr_to_paddr(base), .size_bits = (uint8_t)bits, .is_device = device};
+    b->next_slot++;
+    b->untyped_count++;
+}
+
+/* Largest block that starts at base (aligned) and fits in [base, end). */
+static unsigned block_bits(word_t base, word_t end)
+{
+    unsigned bits = KAAL_UNTYPED_MAX_BITS;
+    while (bits > KAAL_UNTYPED_MIN_BITS && (!IS_ALIGNED(base, bits) || end - base < BIT(bits)))
+        bits--;
+    return bits;
+}
+
+static bool add_range(struct boot_builder *b, word_t base, word_t end, bool device)
+{
+    base = ALIGN_UP(base, KAAL_UNTYPED_MIN_BITS);
+    while (base < end && end - base >= BIT(KAAL_UNTYPED_MIN_BITS)) {
+        if (b->untyped_count == KAAL_BOOTINFO_MAX_UNTYPED)
+            return false;
+        unsigned bits = block_bits(base, end);
+        add_untyped(b, base, bits, device);
+        base += BIT(bits);
+    }
+    return true;
+}
+
+static struct slot *root_slot(struct slot *cnode, enum kaal_root_slot i) { return cnode + i; }
+
+static void make_root_caps(const struct boot_objects *o, struct boot_builder *b)
+{
+    struct slot *cn = b->cnode;
+    struct tcb *tcb = (struct tcb *)(uintptr_t)o->tcb;
+    struct cap cnode_cap = {.obj = o->cnode, .type = CAP_CNODE, .rights = KAAL_RIGHTS_ALL,
+                            .size_bits = KAAL_ROOT_CNODE_RADIX,
+                            .guard_bits = KAAL_WORD_BITS - KAAL_ROOT_CNODE_RADIX};
+    struct cap tcb_cap = {.obj = o->tcb, .type = CAP_TCB, .rights = KAAL_RIGHTS_ALL};
+    struct cap ipc_cap = {.obj = o->ipc_buffer, .type = CAP_FRAME, .rights = KAAL_RIGHTS_ALL,
+                          .size_bits = FRAME_BITS};
+    struct cap info_cap = {.obj = o->bootinfo, .type = CAP_FRAME, .rights = KAAL_RIGHTS_ALL,
+                           .size_bits = FRAME_BITS};
+
+    cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_TCB), &tcb_cap);
+    cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_CNODE), &cnode_cap);
+    cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_IPC_BUFFER), &ipc_cap);
+    cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_BOOTINFO), &info_cap);
+    /* The thread's own references are derived copies, as Configure would make them. */
+    cdt_insert(root_slot(cn, KAAL_ROOT_SLOT_CNODE), &tcb->slots[TCB_SLOT_CSPACE], &cnode_cap);
+    cdt_insert(root_slot(cn, KAAL_ROOT_SLOT_IPC_BUFFER), &tcb->slots[TCB_SLOT_IPC_BUFFER], &ipc_cap);
+    tcb->state = THREAD_RUNNING;
+    ks.current = tcb;
+}
+
+enum boot_status kernel_boot(const struct boot_region *regions, unsigned count)
+{
+    kmem_zero(&ks, sizeof ks);
+    if (!regions_valid(regions, count)) {
+        kprintf("kaal: boot: %s\n", boot_status_name(BOOT_BAD_REGION));
+        return BOOT_BAD_REGION;
+    }
+
+    struct boot_objects o;
+    unsigned home = count;
+    for (unsigned i = 0; i < count && home == count; i++) {
+        if (!regions[i].is_device && place_root_objects(&regions[i], &o))
+            home = i;
+    }
+    if (home == count) {
+        kprintf("kaal: boot: %s\n", boot_status_name(BOOT_NO_MEMORY));
+        return BOOT_NO_MEMORY;
+    }
+    kmem_zero((void *)(uintptr_t)o.start, o.end - o.start);
+
+    struct boot_builder b = {
+        .cnode = (struct slot *)(uintptr_t)o.cnode,
+        .info = (struct kaal_bootinfo *)(uintptr_t)o.bootinfo,
+        .next_slot = KAAL_ROOT_SLOT_FIRST_FREE,
+    };
+    make_root_caps(&o, &b);
+
+    bool fits = true;
+    for (unsigned i = 0; i < count && fits; i++) {
+        const struct boot_region *r = &regions[i];
+        word_t end = r->kaddr + r->size;
+        if (i == home)
+            fits = add_range(&b, r->kaddr, o.start, false) && add_range(&b, o.end, end, false);
+        else
+            fits = add_range(&b, r->kaddr, end, r->is_device);
+    }
+    if (!fits) {
+        kprintf("kaal: boot: %s\n", boot_status_name(BOOT_TOO_MANY_REGIONS));
+        ks.current = NULL;
+        return BOOT_TOO_MANY_REGIONS;
+    }
+
+    b.info->magic = KAAL_BOOTINFO_MAGIC;
+    b.info->untyped = (struct kaal_slot_range){KAAL_ROOT_SLOT_FIRST_FREE, b.next_slot};
+    b.info->empty = (struct kaal_slot_range){b.next_slot, BIT(KAAL_ROOT_CNODE_RADIX)};
+    return BOOT_OK;
+}

@@ -1,0 +1,78 @@
+/*
+ * Unit-test harness: boots the kernel core over host memory and issues
+ * invocations as the root thread, exactly through the syscall entry, checking
+ * every kernel invariant after every call.
+ *
+ * The root CNode has 2^12 slots and a 52-bit guard of 0, so a CPtr below 4096
+ * names a root slot at depth 64 (KT_DEPTH).
+ */
+#ifndef KAAL_TESTS_HARNESS_H
+#define KAAL_TESTS_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <kaal/abi/bootinfo.h>
+#include <kaal/abi/errors.h>
+#include <kaal/abi/message.h>
+#include <kaal/abi/objects.h>
+#include <kaal/abi/syscalls.h>
+#include <kaal/core/boot.h>
+#include <kaal/core/cap.h>
+#include <kaal/core/invariants.h>
+#include <kaal/core/kernel.h>
+
+#include "hal_double.h"
+
+#define KT_DEPTH 64u
+#define KT_ROOT KAAL_ROOT_SLOT_CNODE
+#define KT_RAM_BITS 23u /* 8 MiB of test RAM */
+#define KT_DEVICE_BASE 0x100000000000ull /* a device range the kernel must never touch */
+#define KT_DEVICE_BITS 21u
+
+struct kresult {
+    enum kaal_error code;
+    kaal_word_t count; /* detail words */
+    kaal_word_t mr[8];
+};
+
+/* cmocka group setup/teardown: boot a fresh kernel for every test. */
+int kt_setup(void **state);
+int kt_teardown(void **state);
+
+/* The boot info, the root CNode slots, and the first free slot. */
+const struct kaal_bootinfo *kt_bootinfo(void);
+struct slot *kt_slot(kaal_word_t index);
+kaal_word_t kt_first_untyped(void); /* the largest RAM untyped's slot */
+
+/* One invocation of cptr as the root thread; the invariants are checked after it. */
+struct kresult kt_invoke(kaal_word_t cptr, kaal_word_t label, const kaal_word_t *args, unsigned nargs,
+                         const kaal_word_t *caps, unsigned ncaps);
+/* The same, with the raw message info word and syscall number (for malformed requests). */
+struct kresult kt_raw(kaal_word_t sysno, kaal_word_t cptr, kaal_word_t msginfo, const kaal_word_t *args,
+                      unsigned nargs, const kaal_word_t *caps, unsigned ncaps);
+
+/* Wrappers in the argument order of docs/ABI.md; every CPtr is looked up at depth 64 in the root CNode. */
+struct kresult kt_retype(kaal_word_t ut, kaal_word_t type, kaal_word_t size, kaal_word_t dest_index,
+                         kaal_word_t dest_depth, kaal_word_t offset, kaal_word_t num);
+struct kresult kt_copy(kaal_word_t dest, kaal_word_t src, kaal_word_t rights);
+struct kresult kt_mint(kaal_word_t dest, kaal_word_t src, kaal_word_t rights, kaal_word_t data);
+struct kresult kt_move(kaal_word_t dest, kaal_word_t src);
+struct kresult kt_mutate(kaal_word_t dest, kaal_word_t src, kaal_word_t data);
+struct kresult kt_delete(kaal_word_t index);
+struct kresult kt_revoke(kaal_word_t index);
+
+/* Fail the test with the checker's report if any invariant is broken. */
+void kt_check(void);
+
+/* Was a line containing `text` logged since the last call to kt_invoke? */
+int kt_logged(const char *text);
+
+#define assert_ok(r) assert_int_equal((r).code, KAAL_OK)
+#define assert_err(r, e) assert_int_equal((r).code, (e))
+
+#endif
