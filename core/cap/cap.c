@@ -46,6 +46,11 @@ bool cap_same_object(const struct cap *a, const struct cap *b)
     return true;
 }
 
+bool cap_has_rights(unsigned type)
+{
+    return type == CAP_ENDPOINT || type == CAP_NOTIFICATION || type == CAP_FRAME;
+}
+
 bool cap_is_container(const struct cap *c)
 {
     return c->type == CAP_CNODE || c->type == CAP_TCB;

@@ -103,7 +103,8 @@ static enum kaal_error decode_derive(const struct invocation *inv, bool mint, st
                       "CNode: an Untyped cap with children cannot be copied; revoke it first");
 
     struct cap derived = src->cap;
-    derived.rights &= (uint8_t)rights;
+    if (cap_has_rights(derived.type))
+        derived.rights &= (uint8_t)rights;
     if (derived.type == CAP_UNTYPED)
         derived.data = 0; /* the copy starts with its own empty watermark */
     if (mint && apply_data(&derived, inv_arg(inv, ARG_MINT_DATA), ARG_MINT_DATA, err) != KAAL_OK)

@@ -163,3 +163,105 @@ struct kresult kt_revoke(kaal_word_t index)
     kaal_word_t args[] = {index, KT_DEPTH};
     return kt_invoke(KT_ROOT, KAAL_CNODE_REVOKE, args, 2, NULL, 0);
 }
+
+const struct slot *kt_next_cap(const struct slot *n)
+{
+    if (n->first_child != NULL)
+        return n->first_child;
+    while (n != &ks.cdt_root) {
+        if (n->next != NULL)
+            return n->next;
+        n = n->parent;
+    }
+    return NULL;
+}
+
+kaal_word_t kt_count_caps(void)
+{
+    kaal_word_t count = 0;
+    for (const struct slot *n = kt_next_cap(&ks.cdt_root); n != NULL; n = kt_next_cap(n))
+        count++;
+    return count;
+}
+
+int kt_descends(const struct slot *a, const struct slot *ancestor)
+{
+    for (const struct slot *p = a->parent; p != NULL; p = p->parent) {
+        if (p == ancestor)
+            return 1;
+    }
+    return 0;
+}
+
+void kt_snapshot_take(struct kt_snapshot *s)
+{
+    s->ram = malloc(BIT(KT_RAM_BITS));
+    assert_non_null(s->ram);
+    memcpy(s->ram, ram, BIT(KT_RAM_BITS));
+    s->ks = ks;
+}
+
+/* Let the snapshot agree with RAM on [p, p + size) if that range lies in test RAM. */
+static void snapshot_ignore(struct kt_snapshot *s, const void *p, size_t size)
+{
+    uintptr_t base = (uintptr_t)ram, at = (uintptr_t)p;
+    if (at >= base && at - base + size <= BIT(KT_RAM_BITS))
+        memcpy(s->ram + (at - base), p, size);
+}
+
+void kt_snapshot_assert_same(struct kt_snapshot *s)
+{
+    struct tcb *t = ks.current;
+    if (t != NULL) {
+        snapshot_ignore(s, &t->ctx, sizeof t->ctx);
+        const struct cap *frame = &t->slots[TCB_SLOT_IPC_BUFFER].cap;
+        if (frame->type == CAP_FRAME)
+            snapshot_ignore(s, (const void *)(uintptr_t)frame->obj, BIT(frame->size_bits));
+    }
+    const unsigned char *now = ram;
+    size_t diff = BIT(KT_RAM_BITS);
+    for (size_t i = 0; i < BIT(KT_RAM_BITS) && diff == BIT(KT_RAM_BITS); i += 4096) {
+        if (memcmp(s->ram + i, now + i, 4096) != 0) {
+            for (diff = i; s->ram[diff] == now[diff]; diff++)
+                ;
+        }
+    }
+    bool ks_same = memcmp(&s->ks, &ks, sizeof ks) == 0;
+    free(s->ram);
+    s->ram = NULL;
+    if (diff != BIT(KT_RAM_BITS))
+        fail_msg("kernel memory changed at RAM offset 0x%zx", diff);
+    if (!ks_same)
+        fail_msg("the kernel's global state changed");
+}
+
+void kt_assert_rejected(struct kt_snapshot *snap, struct kresult r, enum kaal_error e)
+{
+    kt_snapshot_assert_same(snap);
+    assert_int_equal(r.code, e);
+#ifdef KAAL_DEBUG
+    if (!kt_logged("reject"))
+        fail_msg("refusal (error %d) was not logged; console: %s", (int)e, double_console());
+#endif
+}
+
+void kt_assert_success(struct kresult r)
+{
+    if (r.code != KAAL_OK)
+        fail_msg("call failed: error %d, detail %lu %lu %lu %lu %lu; console: %s", (int)r.code,
+                 (unsigned long)r.mr[0], (unsigned long)r.mr[1], (unsigned long)r.mr[2],
+                 (unsigned long)r.mr[3], (unsigned long)r.mr[4], double_console());
+    assert_int_equal(r.count, 0);
+    assert_false(kt_logged("reject"));
+}
+
+void kt_assert_detail(struct kresult r, const kaal_word_t *want, size_t n)
+{
+    if (r.count != n)
+        fail_msg("answer has %lu detail words, expected %zu", (unsigned long)r.count, n);
+    for (size_t i = 0; i < n; i++) {
+        if (r.mr[i] != want[i])
+            fail_msg("detail word %zu is 0x%lx, expected 0x%lx", i, (unsigned long)r.mr[i],
+                     (unsigned long)want[i]);
+    }
+}

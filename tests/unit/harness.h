@@ -75,4 +75,45 @@ int kt_logged(const char *text);
 #define assert_ok(r) assert_int_equal((r).code, KAAL_OK)
 #define assert_err(r, e) assert_int_equal((r).code, (e))
 
+/* Walk the whole derivation tree (preorder); NULL after the last cap. */
+const struct slot *kt_next_cap(const struct slot *n);
+/* Number of caps in the derivation tree. */
+kaal_word_t kt_count_caps(void);
+/* Does `a` descend from `ancestor` in the derivation tree? */
+int kt_descends(const struct slot *a, const struct slot *ancestor);
+
+/*
+ * "A rejected call changes nothing": a copy of all kernel state (test RAM and
+ * ks) taken before a call. The caller's registers and IPC buffer carry the
+ * request and the answer, so they are the only bytes allowed to differ.
+ */
+struct kt_snapshot {
+    unsigned char *ram;
+    struct kernel_state ks;
+};
+void kt_snapshot_take(struct kt_snapshot *s);
+/* Fail if kernel state differs from the snapshot; releases it either way. */
+void kt_snapshot_assert_same(struct kt_snapshot *s);
+
+/* r was refused with code e, changed nothing since snap and (debug builds) logged its reason. */
+void kt_assert_rejected(struct kt_snapshot *snap, struct kresult r, enum kaal_error e);
+
+/* r = call, which must be refused with e and leave the kernel exactly as it was. */
+#define KT_REJECT(r, call, e)                                                                      \
+    do {                                                                                           \
+        struct kt_snapshot kt_snap_;                                                               \
+        kt_snapshot_take(&kt_snap_);                                                               \
+        (r) = (call);                                                                              \
+        kt_assert_rejected(&kt_snap_, (r), (e));                                                   \
+    } while (0)
+
+/* r succeeded and nothing was logged as a rejection. */
+void kt_assert_success(struct kresult r);
+
+/* The answer carries exactly these detail words. */
+void kt_assert_detail(struct kresult r, const kaal_word_t *want, size_t n);
+#define assert_detail(r, ...)                                                                      \
+    kt_assert_detail((r), (const kaal_word_t[]){__VA_ARGS__},                                      \
+                     sizeof((const kaal_word_t[]){__VA_ARGS__}) / sizeof(kaal_word_t))
+
 #endif

@@ -78,6 +78,13 @@ unsigned cap_object_bits(const struct cap *c);
 /* Do a and b name the same object (so that deleting one of them is not final)? */
 bool cap_same_object(const struct cap *a, const struct cap *b);
 
+/*
+ * Do rights mean anything for this cap type? Only for Endpoints,
+ * Notifications and Frames; every other cap carries KAAL_RIGHTS_ALL, and a
+ * rights mask given to Copy or Mint leaves it so (as in seL4).
+ */
+bool cap_has_rights(unsigned type);
+
 /* Does the cap's object hold caps of its own (CNode, TCB)? */
 bool cap_is_container(const struct cap *c);
 
