@@ -87,7 +87,10 @@ static kaal_word_t random_data(void)
     switch (pick(4)) {
     case 0: return 0;
     case 1: return 1 + pick(3);
-    case 2: return KAAL_CNODE_DATA(pick(4), pick(3));
+    case 2: {
+        kaal_word_t guard = pick(4);
+        return KAAL_CNODE_DATA(guard, pick(3));
+    }
     default: return rnd();
     }
 }
