@@ -44,12 +44,12 @@ static struct slot *resolve(const struct cap *root, word_t cptr, word_t depth, e
         if (bits == 0)
             return slot;
         if (slot->cap.type != CAP_CNODE) {
-            if (rule == LOOKUP_TO_OBJECT)
-                return slot;
             if (slot_is_empty(slot))
                 return REJECT(err_lookup(err, pos, KAAL_LOOKUP_MISSING_CAP, bits, 0, 0),
                               "lookup of 0x%lx: empty slot with %lu bits left", cptr, bits),
                        NULL;
+            if (rule == LOOKUP_TO_OBJECT)
+                return slot;
             return REJECT(err_lookup(err, pos, KAAL_LOOKUP_DEPTH_MISMATCH, bits, 0, 0),
                           "lookup of 0x%lx: %s cap with %lu bits left", cptr,
                           cap_type_name(slot->cap.type), bits),

@@ -66,9 +66,6 @@ static inline enum kaal_error err_lookup(struct syscall_error *e, unsigned pos,
     return err_set(e, KAAL_ERR_FAILED_LOOKUP, 5, pos, kind, bits_left, d3, d4);
 }
 
-/* Name of an error code, for the log. */
-const char *error_name(enum kaal_error code);
-
 /*
  * REJECT(err_call, "reason %lu", ...): log why an invocation is refused (debug
  * builds) and evaluate to the error code.
