@@ -6,6 +6,14 @@
 
 #include <kaal/core/klog.h>
 
+static void kvprintf_test(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kvprintf(fmt, ap);
+    va_end(ap);
+}
+
 static void expect(const char *want)
 {
     assert_string_equal(double_console(), want);
@@ -35,8 +43,9 @@ static void test_null_string_and_unknown_conversion(void **state)
     expect("[(null)]");
     /* Built at run time so the compiler's format check does not see it. */
     char fmt[] = {'%', 'q', '%', '\0'};
-    kprintf(fmt);
-    expect("%q");
+    kprintf("%s", "<");
+    kvprintf_test(fmt);
+    expect("<%q");
 }
 
 static void test_log_line(void **state)
