@@ -3,11 +3,10 @@
  */
 #include "harness.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <kaal/core/syscall.h>
+#include "kernel_driver.h"
 
 static void *ram;
 
@@ -78,35 +77,14 @@ int kt_logged(const char *text)
 struct kresult kt_raw(kaal_word_t sysno, kaal_word_t cptr, kaal_word_t msginfo, const kaal_word_t *args,
                       unsigned nargs, const kaal_word_t *caps, unsigned ncaps)
 {
-    struct tcb *t = ks.current;
-    assert_non_null(t);
-    struct kaal_ipc_buffer *buf = tcb_ipc_buffer(t);
-    memset(&t->ctx, 0, sizeof t->ctx);
-    hal_ctx_set(&t->ctx, HAL_REG_SYSNO, sysno);
-    hal_ctx_set(&t->ctx, HAL_REG_CPTR, cptr);
-    hal_ctx_set(&t->ctx, HAL_REG_MSGINFO, msginfo);
-    for (unsigned i = 0; i < nargs; i++) {
-        if (i < KAAL_MSG_REGISTERS)
-            hal_ctx_set(&t->ctx, (enum hal_reg)(HAL_REG_MR0 + i), args[i]);
-        else if (buf != NULL)
-            buf->msg[i] = args[i];
-    }
-    for (unsigned i = 0; i < ncaps && buf != NULL; i++)
-        buf->caps_or_badges[i] = caps[i];
-
+    assert_non_null(ks.current);
     double_console_clear();
-    kernel_syscall();
+    struct kd_result d = kd_syscall(sysno, cptr, msginfo, args, nargs, caps, ncaps);
     kt_check();
 
-    struct kresult r = {0};
-    if (ks.current != t)
-        return r; /* the thread deleted itself: nobody got an answer */
-    kaal_word_t info = hal_ctx_get(&t->ctx, HAL_REG_MSGINFO);
-    r.code = (enum kaal_error)kaal_msginfo_label(info);
-    r.count = kaal_msginfo_length(info);
-    buf = tcb_ipc_buffer(t);
-    for (kaal_word_t i = 0; i < r.count && i < 8; i++)
-        r.mr[i] = i < KAAL_MSG_REGISTERS ? hal_ctx_get(&t->ctx, (enum hal_reg)(HAL_REG_MR0 + i)) : buf->msg[i];
+    struct kresult r = {.code = d.code, .count = d.count};
+    for (kaal_word_t i = 0; i < 8; i++)
+        r.mr[i] = d.mr[i];
     return r;
 }
 

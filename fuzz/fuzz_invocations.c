@@ -1,0 +1,112 @@
+/*
+ * libFuzzer target: arbitrary sequences of invocations by the root thread.
+ *
+ * Principle: the input is a byte stream decoded into syscalls. Each record
+ * picks an operation and its arguments from a small vocabulary (slot numbers
+ * near the interesting ones, object types, sizes, rights, badges, guards,
+ * depths) with a few raw words mixed in, so most calls are well-formed enough
+ * to reach deep into decode and perform, and some are garbage. After every
+ * syscall the invariant checker runs; a violation aborts (a crash to
+ * libFuzzer), as does any sanitizer report.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kaal/abi/bootinfo.h>
+#include <kaal/abi/message.h>
+#include <kaal/abi/objects.h>
+#include <kaal/abi/syscalls.h>
+#include <kaal/core/boot.h>
+#include <kaal/core/invariants.h>
+#include <kaal/core/kernel.h>
+
+#include "hal_double.h"
+#include "kernel_driver.h"
+
+#define RAM_BITS 20u /* 1 MiB: small, so memory runs out and reuse paths run */
+#define SLOTS 48u    /* root slots the fuzzer plays with (untyped caps start at 16) */
+
+struct input {
+    const uint8_t *p;
+    size_t left;
+};
+
+static uint64_t take(struct input *in, unsigned bytes)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < bytes && in->left > 0; i++, in->left--)
+        v |= (uint64_t)*in->p++ << (8 * i);
+    return v;
+}
+
+/* A word that is usually meaningful for the kernel and sometimes raw. */
+static kaal_word_t word(struct input *in)
+{
+    static const kaal_word_t interesting[] = {
+        0, 1, 2, 3, 4, 5, 12, 16, 20, 21, 30, 47, 48, 63, 64, 65, 255, 256, 257, 4095, 4096,
+        KAAL_RIGHTS_ALL, KAAL_RIGHT_READ, KAAL_RIGHT_WRITE, 0x10, KAAL_CNODE_DATA(0, 52), KAAL_CNODE_DATA(1, 2),
+        UINT64_MAX, (kaal_word_t)1 << 63,
+    };
+    uint8_t sel = (uint8_t)take(in, 1);
+    if (sel < 96)
+        return sel % SLOTS;
+    if (sel < 224)
+        return interesting[sel % (sizeof interesting / sizeof interesting[0])];
+    return take(in, 8);
+}
+
+static void check(void)
+{
+    struct invariant_report r = kernel_check_invariants();
+    if (r.what != NULL) {
+        fprintf(stderr, "kernel invariant broken: %s (slot %p)\n", r.what, (const void *)r.where);
+        abort();
+    }
+}
+
+static void boot(void)
+{
+    static void *ram; /* allocated once: the kernel clears what it hands out */
+    if (ram == NULL)
+        ram = aligned_alloc((size_t)1 << RAM_BITS, (size_t)1 << RAM_BITS);
+    if (ram == NULL)
+        abort();
+    struct boot_region regions[] = {
+        {.kaddr = (uintptr_t)ram, .size = (kaal_word_t)1 << RAM_BITS},
+        {.kaddr = 0x100000000000ull, .size = (kaal_word_t)1 << 21, .is_device = true},
+    };
+    if (kernel_boot(regions, 2) != BOOT_OK)
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    boot();
+    struct input in = {data, size};
+    while (in.left > 0 && ks.current != NULL) {
+        uint8_t op = (uint8_t)take(&in, 1);
+        kaal_word_t args[8], caps[KAAL_MSG_MAX_EXTRA_CAPS];
+        unsigned nargs = op >> 5;        /* 0..7 words */
+        unsigned ncaps = (op >> 3) & 3u; /* 0..3 caps */
+        kaal_word_t label = op & 7u;
+        static const kaal_word_t labels[8] = {KAAL_UNTYPED_RETYPE, KAAL_CNODE_COPY, KAAL_CNODE_MINT,
+                                              KAAL_CNODE_MOVE,     KAAL_CNODE_MUTATE, KAAL_CNODE_DELETE,
+                                              KAAL_CNODE_REVOKE,   99};
+        kaal_word_t cptr = word(&in);
+        for (unsigned i = 0; i < nargs; i++)
+            args[i] = word(&in);
+        for (unsigned i = 0; i < ncaps; i++)
+            caps[i] = word(&in);
+        /* Mostly a well-formed Call; now and then a raw message info or syscall number. */
+        kaal_word_t sysno = (op & 0xc0) == 0xc0 && (in.left & 1) ? word(&in) : KAAL_SYS_CALL;
+        kaal_word_t info = kaal_msginfo(labels[label], 0, ncaps, nargs);
+        if ((op & 0x7) == 7)
+            info = word(&in);
+        kd_syscall(sysno, cptr, info, args, nargs, caps, ncaps);
+        check();
+    }
+    double_console_clear();
+    return 0;
+}
