@@ -118,7 +118,7 @@ static const struct cap *retype_dest_cnode(const struct invocation *inv, struct 
     word_t depth = inv_arg(inv, ARG_NODE_DEPTH);
     if (depth == 0) {
         if (root->type != CAP_CNODE)
-            return REJECT(err_lookup(err, KAAL_ARG_CAP(0), KAAL_LOOKUP_INVALID_ROOT, 0, 0, 0),
+            return REJECT(err_lookup(err, ARG_NODE_INDEX, KAAL_LOOKUP_INVALID_ROOT, 0, 0, 0),
                           "Retype: destination root is a %s cap, not a CNode",
                           cap_type_name(root->type)),
                    NULL;
@@ -191,7 +191,8 @@ enum kaal_error untyped_invoke(const struct invocation *inv, struct syscall_erro
     word_t end = base + BIT(u->cap.size_bits);
     word_t used = u->first_child != NULL ? u->cap.data : 0;
     word_t start = ALIGN_UP(base + used, bits);
-    word_t available = start < end ? end - start : 0;
+    /* Aligning up near the top of the address space may wrap: then nothing fits. */
+    word_t available = start >= base + used && start < end ? end - start : 0;
     if ((available >> bits) < num)
         return REJECT(err_no_memory(err, available),
                       "Retype: %lu x 2^%u bytes do not fit in the %lu bytes left", num, bits, available);
