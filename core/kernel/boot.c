@@ -146,7 +146,7 @@ enum boot_status kernel_boot(const struct boot_region *regions, unsigned count)
         return BOOT_BAD_REGION;
     }
 
-    struct boot_objects o;
+    struct boot_objects o = {0};
     unsigned home = count;
     for (unsigned i = 0; i < count && home == count; i++) {
         if (!regions[i].is_device && place_root_objects(&regions[i], &o))
