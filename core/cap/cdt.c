@@ -81,3 +81,15 @@ bool cdt_is_final(const struct slot *s)
         return false;
     return true;
 }
+
+const struct slot *cdt_next_preorder(const struct slot *root, const struct slot *n)
+{
+    if (n->first_child != NULL)
+        return n->first_child;
+    while (n != root) {
+        if (n->next != NULL)
+            return n->next;
+        n = n->parent;
+    }
+    return NULL;
+}

@@ -22,14 +22,7 @@
 
 static const struct slot *next_preorder(const struct slot *n)
 {
-    if (n->first_child != NULL)
-        return n->first_child;
-    while (n != &ks.cdt_root) {
-        if (n->next != NULL)
-            return n->next;
-        n = n->parent;
-    }
-    return NULL;
+    return cdt_next_preorder(&ks.cdt_root, n);
 }
 
 #define FAIL(msg, slot) return (struct invariant_report){(msg), (slot)}

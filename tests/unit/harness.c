@@ -8,6 +8,8 @@
 
 #include "kernel_driver.h"
 
+#include <kaal/core/cdt.h>
+
 static void *ram;
 
 int kt_setup(void **state)
@@ -144,14 +146,7 @@ struct kresult kt_revoke(kaal_word_t index)
 
 const struct slot *kt_next_cap(const struct slot *n)
 {
-    if (n->first_child != NULL)
-        return n->first_child;
-    while (n != &ks.cdt_root) {
-        if (n->next != NULL)
-            return n->next;
-        n = n->parent;
-    }
-    return NULL;
+    return cdt_next_preorder(&ks.cdt_root, n);
 }
 
 kaal_word_t kt_count_caps(void)

@@ -26,6 +26,12 @@ void cdt_move(struct slot *src, struct slot *dst);
 /* Is s the only cap in the tree to its object? */
 bool cdt_is_final(const struct slot *s);
 
+/*
+ * The node after n in a preorder walk of the subtree under root (root itself
+ * excluded), or NULL at the end. Walks without a stack, by parent links.
+ */
+const struct slot *cdt_next_preorder(const struct slot *root, const struct slot *n);
+
 /* Does s have children in the tree? */
 static inline bool cdt_has_children(const struct slot *s) { return s->first_child != NULL; }
 
