@@ -32,6 +32,9 @@ def parse_args(argv):
     p.add_argument("--kernel", required=True, help="kernel ELF image (build/aarch64/kaal-kernel.elf)")
     p.add_argument("--el2", action="store_true",
                    help="start the CPU at EL2 (-M virt,virtualization=on); default EL1")
+    p.add_argument("--gic-version", choices=("2", "3"), default="2",
+                   help="the interrupt controller (-M virt,gic-version=N); default 2, the one "
+                        "the kernel drives")
     p.add_argument("--dtb", help="boot with this device tree blob instead of QEMU's own")
     p.add_argument("--timeout", type=float, help="kill QEMU and fail after this many seconds")
     p.add_argument("--expect", action="append", default=[], metavar="STRING",
@@ -52,7 +55,9 @@ def parse_args(argv):
 
 
 def qemu_command(qemu, args, extra):
-    machine = "virt,virtualization=on" if args.el2 else "virt"
+    machine = f"virt,gic-version={args.gic_version}"
+    if args.el2:
+        machine += ",virtualization=on"
     cmd = [qemu, "-M", machine, "-cpu", "cortex-a53", "-m", "128M", "-nographic",
            "-no-reboot", "-kernel", args.kernel]
     if args.dtb:

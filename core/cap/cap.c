@@ -7,6 +7,8 @@
 
 unsigned cap_object_bits(const struct cap *c)
 {
+    if (c->type == CAP_ZOMBIE)
+        return c->size_bits == CAP_CNODE ? c->guard_bits + KAAL_SLOT_BITS : KAAL_TCB_BITS;
     switch (c->type) {
     case CAP_UNTYPED:
     case CAP_FRAME:
@@ -56,13 +58,20 @@ bool cap_is_container(const struct cap *c)
     return c->type == CAP_CNODE || c->type == CAP_TCB;
 }
 
+bool cap_is_memory_object(const struct cap *c)
+{
+    unsigned type = effective_type(c);
+    return type >= CAP_UNTYPED && type < KAAL_OBJ_TYPE_COUNT;
+}
+
 void container_slots(const struct cap *c, struct slot **first, word_t *count)
 {
-    if (c->type == CAP_CNODE) {
-        *first = cnode_slots(c);
-        *count = BIT(c->size_bits);
+    unsigned type = effective_type(c);
+    if (type == CAP_CNODE) {
+        *first = (struct slot *)(uintptr_t)c->obj;
+        *count = BIT(c->type == CAP_ZOMBIE ? c->guard_bits : c->size_bits);
     } else {
-        *first = tcb_of(c)->slots;
+        *first = ((struct tcb *)(uintptr_t)c->obj)->slots;
         *count = TCB_SLOT_COUNT;
     }
 }
@@ -81,6 +90,9 @@ const char *cap_type_name(unsigned type)
     case CAP_PAGE_UPPER_DIR: return "PageUpperDir";
     case CAP_PAGE_DIR: return "PageDir";
     case CAP_PAGE_TABLE: return "PageTable";
+    case CAP_REPLY: return "Reply";
+    case CAP_IRQ_CONTROL: return "IRQControl";
+    case CAP_IRQ_HANDLER: return "IRQHandler";
     case CAP_ZOMBIE: return "Zombie";
     default: return "Unknown";
     }

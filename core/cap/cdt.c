@@ -93,3 +93,18 @@ const struct slot *cdt_next_preorder(const struct slot *root, const struct slot 
     }
     return NULL;
 }
+
+bool cdt_can_derive(const struct slot *s)
+{
+    switch (s->cap.type) {
+    case CAP_UNTYPED:
+        return !cdt_has_children(s);
+    case CAP_NULL:
+    case CAP_ZOMBIE:
+    case CAP_REPLY:
+    case CAP_IRQ_CONTROL:
+        return false;
+    default:
+        return true;
+    }
+}

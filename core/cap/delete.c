@@ -24,26 +24,40 @@
  * stays untouched apart from the slots themselves, and a container's memory
  * is only handed out again when its Untyped is reset, which needs no caps
  * left in it.
+ *
+ * Preemption: after each cap deleted there is a preemption point. If an
+ * interrupt is pending, cap_delete returns with the zombie in s recording
+ * the progress (its count of slots left, its chain of waiting zombies); the
+ * syscall restarts later and cap_delete(s) carries on from the zombie. A
+ * zombie is never a CNode cap, so nothing can be looked up through it in
+ * between, and the CNode invocations refuse to copy or move it.
  */
 #include <kaal/core/cdt.h>
 #include <kaal/core/delete.h>
+#include <kaal/core/ipc.h>
+#include <kaal/core/irq.h>
 #include <kaal/core/kernel.h>
+#include <kaal/core/preempt.h>
 #include <kaal/core/untyped.h>
 
 /* The last cap to a non-container object goes: release what the object holds. */
-static void finalise_object(struct slot *s)
+static void finalise_object(const struct cap *c)
 {
-    (void)s; /* no object holds kernel resources besides caps yet */
-}
-
-/* A container's caps are all deleted: release the rest of it. */
-static void finalise_container(const struct cap *zombie)
-{
-    if (zombie->size_bits == CAP_TCB) {
-        struct tcb *t = (struct tcb *)(uintptr_t)zombie->obj;
-        t->state = THREAD_INACTIVE;
-        if (ks.current == t)
-            ks.current = NULL;
+    switch (c->type) {
+    case CAP_ENDPOINT:
+        endpoint_finalise(endpoint_of(c));
+        break;
+    case CAP_NOTIFICATION:
+        notification_finalise(notification_of(c));
+        break;
+    case CAP_REPLY:
+        reply_finalise(tcb_of(c));
+        break;
+    case CAP_IRQ_HANDLER:
+        irq_handler_finalise((unsigned)c->obj);
+        break;
+    default: /* memory only: Untyped, Frame, page tables */
+        break;
     }
 }
 
@@ -51,34 +65,41 @@ static void finalise_container(const struct cap *zombie)
 static void delete_simple(struct slot *s)
 {
     if (cdt_is_final(s))
-        finalise_object(s);
+        finalise_object(&s->cap);
     if (s->cap.type == CAP_UNTYPED)
         untyped_before_delete(s);
     cdt_remove(s);
 }
 
+/* s holds the last cap to a container: make it a zombie, and stop the thread if it is a TCB. */
 static void zombify(struct slot *s, struct slot *chain)
 {
     struct slot *first;
     word_t count;
     container_slots(&s->cap, &first, &count);
+    if (s->cap.type == CAP_TCB)
+        tcb_suspend(tcb_of(&s->cap));
+    uint8_t radix = s->cap.type == CAP_CNODE ? s->cap.size_bits : 0;
     s->cap.size_bits = s->cap.type;
+    s->cap.guard_bits = radix;
     s->cap.type = CAP_ZOMBIE;
     s->cap.aux = (uint32_t)count;
     s->cap.data = (word_t)(uintptr_t)chain;
 }
 
-static struct slot *zombie_container_first(const struct cap *z)
+/* A container's caps are all deleted: release the rest of it. */
+static void finalise_container(const struct cap *zombie)
 {
-    if (z->size_bits == CAP_CNODE)
-        return (struct slot *)(uintptr_t)z->obj;
-    return ((struct tcb *)(uintptr_t)z->obj)->slots;
+    if (zombie->size_bits == CAP_TCB)
+        tcb_finalise((struct tcb *)(uintptr_t)zombie->obj);
 }
 
 /* The next occupied slot of the zombie's container, skipping the zombie's own slot. */
 static struct slot *zombie_next(struct slot *s)
 {
-    struct slot *first = zombie_container_first(&s->cap);
+    struct slot *first;
+    word_t count;
+    container_slots(&s->cap, &first, &count);
     while (s->cap.aux > 0) {
         struct slot *t = first + s->cap.aux - 1;
         if (t != s && !slot_is_empty(t))
@@ -100,15 +121,18 @@ static bool needs_dismantling(const struct slot *s)
     return cap_is_container(&s->cap) && cdt_is_final(s);
 }
 
-void cap_delete(struct slot *s)
+bool cap_delete(struct slot *s)
 {
     if (slot_is_empty(s))
-        return;
-    if (!needs_dismantling(s)) {
-        delete_simple(s);
-        return;
+        return false;
+    if (s->cap.type != CAP_ZOMBIE) {
+        if (!needs_dismantling(s)) {
+            delete_simple(s);
+            return false;
+        }
+        zombify(s, NULL);
     }
-    zombify(s, NULL);
+    /* s holds a zombie: fresh, or left by a preempted earlier call. */
     for (;;) {
         struct slot *t = zombie_next(s);
         if (t == NULL) {
@@ -116,24 +140,29 @@ void cap_delete(struct slot *s)
             finalise_container(&s->cap);
             cdt_remove(s);
             if (waiting == NULL)
-                return;
+                return false;
             cdt_move(waiting, s);
         } else if (needs_dismantling(t)) {
             swap_slots(s, t);
             zombify(s, t);
         } else {
             delete_simple(t);
+            if (preemption_point())
+                return true;
         }
     }
 }
 
-void cap_revoke(struct slot *s)
+bool cap_revoke(struct slot *s)
 {
     /*
      * Each delete removes one node and moves its children up to s, so this
      * visits every descendant once. If a delete empties s itself (s lived in
      * a container that died), the loop ends.
      */
-    while (s->first_child != NULL)
-        cap_delete(s->first_child);
+    while (s->first_child != NULL) {
+        if (cap_delete(s->first_child) || preemption_point())
+            return true;
+    }
+    return false;
 }

@@ -13,6 +13,9 @@
 #include <kaal/core/kernel.h>
 #include <kaal/core/klog.h>
 #include <kaal/core/kmem.h>
+#include <kaal/core/sched.h>
+#include <kaal/hal/irq.h>
+#include <kaal/hal/timer.h>
 #include <kaal/hal/vspace.h>
 
 #define ROOT_CNODE_BITS (KAAL_ROOT_CNODE_RADIX + KAAL_SLOT_BITS)
@@ -79,10 +82,11 @@ static bool place_root_objects(const struct boot_region *r, struct boot_objects 
     return true;
 }
 
-static void add_untyped(struct boot_builder *b, word_t base, unsigned bits, bool device)
+static void add_untyped(struct boot_builder *b, word_t base, unsigned bits, bool device, bool zeroed)
 {
+    /* A watermark at the end marks memory not known to be zero: the first Retype clears it. */
     struct cap c = {.obj = base, .type = CAP_UNTYPED, .rights = KAAL_RIGHTS_ALL, .size_bits = (uint8_t)bits,
-                    .aux = device};
+                    .aux = device, .data = zeroed || device ? 0 : BIT(bits)};
     cdt_insert(&ks.cdt_root, b->cnode + b->next_slot, &c);
     b->info->untyped_list[b->untyped_count] = (struct kaal_untyped_desc){
         .paddr = hal_kaddr_to_paddr(base), .size_bits = (uint8_t)bits, .is_device = device};
@@ -99,14 +103,14 @@ static unsigned block_bits(word_t base, word_t end)
     return bits;
 }
 
-static bool add_range(struct boot_builder *b, word_t base, word_t end, bool device)
+static bool add_range(struct boot_builder *b, word_t base, word_t end, bool device, bool zeroed)
 {
     base = ALIGN_UP(base, KAAL_UNTYPED_MIN_BITS);
     while (base < end && end - base >= BIT(KAAL_UNTYPED_MIN_BITS)) {
         if (b->untyped_count == KAAL_BOOTINFO_MAX_UNTYPED)
             return false;
         unsigned bits = block_bits(base, end);
-        add_untyped(b, base, bits, device);
+        add_untyped(b, base, bits, device, zeroed);
         base += BIT(bits);
     }
     return true;
@@ -126,21 +130,28 @@ static void make_root_caps(const struct boot_objects *o, struct boot_builder *b)
                           .size_bits = FRAME_BITS};
     struct cap info_cap = {.obj = o->bootinfo, .type = CAP_FRAME, .rights = KAAL_RIGHTS_ALL,
                            .size_bits = FRAME_BITS};
+    struct cap irq_cap = {.type = CAP_IRQ_CONTROL, .rights = KAAL_RIGHTS_ALL};
 
     cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_TCB), &tcb_cap);
     cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_CNODE), &cnode_cap);
     cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_IPC_BUFFER), &ipc_cap);
     cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_BOOTINFO), &info_cap);
+    cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_IRQ_CONTROL), &irq_cap);
     /* The thread's own references are derived copies, as Configure would make them. */
     cdt_insert(root_slot(cn, KAAL_ROOT_SLOT_CNODE), &tcb->slots[TCB_SLOT_CSPACE], &cnode_cap);
     cdt_insert(root_slot(cn, KAAL_ROOT_SLOT_IPC_BUFFER), &tcb->slots[TCB_SLOT_IPC_BUFFER], &ipc_cap);
-    tcb->state = THREAD_RUNNING;
-    ks.current = tcb;
+    tcb_init(tcb);
+    tcb->priority = KAAL_MAX_PRIORITY;
+    tcb->mcp = KAAL_MAX_PRIORITY;
+    sched_enqueue(tcb);
 }
 
 enum boot_status kernel_boot(const struct boot_region *regions, unsigned count)
 {
     kmem_zero(&ks, sizeof ks);
+    ks.idle.state = THREAD_IDLE;
+    ks.current = &ks.idle;
+    ks.irq_count = hal_irq_count() < KERNEL_MAX_IRQS ? hal_irq_count() : KERNEL_MAX_IRQS;
     if (!regions_valid(regions, count)) {
         kprintf("kaal: boot: %s\n", boot_status_name(BOOT_BAD_REGION));
         return BOOT_BAD_REGION;
@@ -170,18 +181,20 @@ enum boot_status kernel_boot(const struct boot_region *regions, unsigned count)
         const struct boot_region *r = &regions[i];
         word_t end = r->kaddr + r->size;
         if (i == home)
-            fits = add_range(&b, r->kaddr, o.start, false) && add_range(&b, o.end, end, false);
+            fits = add_range(&b, r->kaddr, o.start, false, r->zeroed) &&
+                   add_range(&b, o.end, end, false, r->zeroed);
         else
-            fits = add_range(&b, r->kaddr, end, r->is_device);
+            fits = add_range(&b, r->kaddr, end, r->is_device, r->zeroed);
     }
     if (!fits) {
         kprintf("kaal: boot: %s\n", boot_status_name(BOOT_TOO_MANY_REGIONS));
-        ks.current = NULL;
         return BOOT_TOO_MANY_REGIONS;
     }
 
     b.info->magic = KAAL_BOOTINFO_MAGIC;
     b.info->untyped = (struct kaal_slot_range){KAAL_ROOT_SLOT_FIRST_FREE, b.next_slot};
     b.info->empty = (struct kaal_slot_range){b.next_slot, BIT(KAAL_ROOT_CNODE_RADIX)};
+    schedule();
+    hal_timer_set_deadline_ns(hal_timer_now_ns() + KERNEL_TICK_NS);
     return BOOT_OK;
 }

@@ -101,12 +101,14 @@ static enum kaal_error decode_derive(const struct invocation *inv, bool mint, st
     if (src->cap.type == CAP_UNTYPED && cdt_has_children(src))
         return REJECT(err_revoke_first(err, ARG_SRC_INDEX),
                       "CNode: an Untyped cap with children cannot be copied; revoke it first");
+    if (!cdt_can_derive(src))
+        return REJECT(err_illegal(err, src->cap.type == CAP_ZOMBIE ? KAAL_ILLEGAL_BEING_DELETED
+                                                                   : KAAL_ILLEGAL_NOT_DERIVABLE),
+                      "CNode: a %s cap cannot be copied", cap_type_name(src->cap.type));
 
-    struct cap derived = src->cap;
+    struct cap derived = src->cap; /* an Untyped copy keeps the watermark: its memory is dirty up to there */
     if (cap_has_rights(derived.type))
         derived.rights &= (uint8_t)rights;
-    if (derived.type == CAP_UNTYPED)
-        derived.data = 0; /* the copy starts with its own empty watermark */
     if (mint && apply_data(&derived, inv_arg(inv, ARG_MINT_DATA), ARG_MINT_DATA, err) != KAAL_OK)
         return err->code;
 
@@ -125,6 +127,9 @@ static enum kaal_error decode_move(const struct invocation *inv, bool mutate, st
     struct slot *src = src_slot(inv, err);
     if (src == NULL)
         return err->code;
+    if (src->cap.type == CAP_ZOMBIE)
+        return REJECT(err_illegal(err, KAAL_ILLEGAL_BEING_DELETED),
+                      "CNode: the source is being deleted; Delete it to finish");
 
     struct cap changed = src->cap;
     if (mutate) {
@@ -166,12 +171,12 @@ enum kaal_error cnode_invoke(const struct invocation *inv, struct syscall_error 
     case KAAL_CNODE_DELETE:
         if ((target = target_slot(inv, err)) == NULL)
             return err->code;
-        cap_delete(target);
+        err->preempted = cap_delete(target);
         return KAAL_OK;
     case KAAL_CNODE_REVOKE:
         if ((target = target_slot(inv, err)) == NULL)
             return err->code;
-        cap_revoke(target);
+        err->preempted = cap_revoke(target);
         return KAAL_OK;
     default:
         return REJECT(err_illegal(err, KAAL_ILLEGAL_LABEL), "CNode: label %lu is not a CNode operation",

@@ -6,6 +6,11 @@
  *   - an Untyped hands out memory upwards from its watermark while it has
  *     children, and starts again from zero only once it has none (then
  *     nothing of it is in use);
+ *   - memory above the watermark is always zero, so new objects need no
+ *     clearing: starting again from zero ("reset") first clears everything
+ *     below the watermark, from the top down, a page per preemption point,
+ *     lowering the watermark as it goes, so a preempted Retype resumes where
+ *     it stopped;
  *   - an Untyped cap with a copy of itself as a child may not retype: the
  *     copy hands out that memory now (see cnode.c for when copying is allowed);
  *   - device memory is never touched by the kernel and only makes Frames and
@@ -15,6 +20,8 @@
 #include <kaal/core/cdt.h>
 #include <kaal/core/cspace.h>
 #include <kaal/core/kmem.h>
+#include <kaal/core/preempt.h>
+#include <kaal/core/tcb.h>
 #include <kaal/core/syscall.h>
 #include <kaal/core/untyped.h>
 
@@ -66,9 +73,11 @@ unsigned object_size_bits(word_t type, word_t size_arg)
 
 void object_init(word_t type, word_t obj, unsigned bits, bool device)
 {
-    (void)type; /* every object type starts as zeroed memory: empty slots, idle queues */
-    if (!device)
-        kmem_zero((void *)(uintptr_t)obj, BIT(bits));
+    (void)bits;
+    (void)device;
+    /* The memory is already zero: empty slots, idle queues. Only threads need more. */
+    if (type == KAAL_OBJ_TCB)
+        tcb_init((struct tcb *)(uintptr_t)obj);
 }
 
 struct cap object_cap(word_t type, word_t obj, unsigned bits, word_t size_arg, bool device)
@@ -94,11 +103,31 @@ bool untyped_has_copy_child(const struct slot *u)
 void untyped_before_delete(struct slot *u)
 {
     struct slot *p = u->parent;
-    if (u->first_child == NULL || p->cap.type != CAP_UNTYPED)
+    if (u->cap.data == 0 || p->cap.type != CAP_UNTYPED)
         return;
+    /* Children in use or dirty memory: either way the parent must not see zero there. */
     word_t needed = u->cap.obj - p->cap.obj + u->cap.data;
     if (p->cap.data < needed)
         p->cap.data = needed;
+}
+
+/* Clear [base, base + watermark) from the top, a page at a time. Returns true if preempted. */
+static bool reset(struct slot *u)
+{
+    if (u->cap.aux != 0) { /* device memory is never touched */
+        u->cap.data = 0;
+        return false;
+    }
+    while (u->cap.data > 0) {
+        word_t chunk = u->cap.data & MASK(KAAL_FRAME_BITS_SMALL);
+        if (chunk == 0)
+            chunk = BIT(KAAL_FRAME_BITS_SMALL);
+        u->cap.data -= chunk;
+        kmem_zero((void *)(uintptr_t)(u->cap.obj + u->cap.data), chunk);
+        if (u->cap.data > 0 && preemption_point())
+            return true;
+    }
+    return false;
 }
 
 enum retype_arg {
@@ -197,7 +226,11 @@ enum kaal_error untyped_invoke(const struct invocation *inv, struct syscall_erro
         return REJECT(err_no_memory(err, available),
                       "Retype: %lu x 2^%u bytes do not fit in the %lu bytes left", num, bits, available);
 
-    /* Perform: nothing below can fail. */
+    /* Perform: nothing below can fail, but a reset can be preempted (and the call restarts). */
+    if (u->first_child == NULL && reset(u)) {
+        err->preempted = true;
+        return KAAL_OK;
+    }
     for (word_t i = 0; i < num; i++) {
         word_t obj = start + (i << bits);
         object_init(type, obj, bits, device);

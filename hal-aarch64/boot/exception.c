@@ -3,6 +3,8 @@
  * faulting address and the interrupted registers, then power off, so a bug
  * in the kernel ends the run with evidence instead of a silent hang.
  *
+ * It prints through the core's kprintf, which keeps no state and only
+ * writes to the console, so it works whatever state the kernel is in.
  * An exception inside the report (the formatter, the console or the PSCI
  * call itself is the culprit) is counted: the second one prints one plain
  * line and tries to power off again, the third tries the other PSCI conduit,
@@ -10,9 +12,10 @@
  */
 #include <stdint.h>
 
+#include <kaal/core/klog.h>
+
 #include "boot/boot.h"
 #include "dev/psci.h"
-#include "lib/print.h"
 
 #define READ_SYSREG(var, name) __asm__ volatile("mrs %0, " #name : "=r"(var))
 
@@ -51,7 +54,7 @@ _Noreturn void aarch64_exception(const struct exc_frame *f, unsigned vector)
     unsigned d = ++depth;
 
     if (d == 2) {
-        con_puts("\nKaaL: exception while reporting an exception; stopping the machine\n");
+        kprintf("\nKaaL: exception while reporting an exception; stopping the machine\n");
         psci_system_off();
     }
     if (d == 3) {
@@ -70,18 +73,16 @@ _Noreturn void aarch64_exception(const struct exc_frame *f, unsigned vector)
     READ_SYSREG(spsr, spsr_el1);
     unsigned ec = (unsigned)(esr >> 26) & 0x3f;
 
-    con_printf("\nKaaL: unexpected %s exception from the %s\n", vector_kind[vector % 4],
-               vector_source[(vector / 4) % 4]);
-    con_printf("  EC 0x%02x %s\n", ec, ec_name(ec));
-    con_printf("  ESR 0x%016lx  ELR 0x%016lx\n  FAR 0x%016lx  SPSR 0x%016lx\n", esr, elr, far,
-               spsr);
+    kprintf("\nKaaL: unexpected %s exception from the %s\n", vector_kind[vector % 4],
+            vector_source[(vector / 4) % 4]);
+    kprintf("  EC 0x%x %s\n", ec, ec_name(ec));
+    kprintf("  ESR 0x%lx  ELR 0x%lx\n  FAR 0x%lx  SPSR 0x%lx\n", esr, elr, far, spsr);
     for (unsigned i = 0; i < 31; i += 2) {
         if (i == 30)
-            con_printf("  x30 0x%016lx  sp  0x%016lx\n", f->x[30], f->sp);
+            kprintf("  x30 0x%lx  sp 0x%lx\n", f->x[30], f->sp);
         else
-            con_printf("  x%u%s 0x%016lx  x%u%s 0x%016lx\n", i, i < 10 ? " " : "", f->x[i], i + 1,
-                       i + 1 < 10 ? " " : "", f->x[i + 1]);
+            kprintf("  x%u 0x%lx  x%u 0x%lx\n", i, f->x[i], i + 1, f->x[i + 1]);
     }
-    con_puts("KaaL: stopping the machine after the exception\n");
+    kprintf("KaaL: stopping the machine after the exception\n");
     psci_system_off();
 }

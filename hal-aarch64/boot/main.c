@@ -1,6 +1,8 @@
 /*
- * The boot path in C: find RAM and the PSCI conduit in the device tree,
- * hand the RAM above the kernel image to the core, report, power off.
+ * The boot path in C: find RAM, the PSCI conduit, the GIC and the timer in
+ * the device tree, hand the RAM above the kernel image to the core, check
+ * that the timer interrupt reaches the GIC, report, power off. Output goes
+ * through the core's kprintf (the console is ours, the formatter the core's).
  *
  * Memory is used by physical address (the MMU is off in this first cut), so
  * a kernel address is a physical one. The device tree (below the kernel, at
@@ -11,11 +13,15 @@
 #include <stdint.h>
 
 #include <kaal/core/boot.h>
+#include <kaal/core/klog.h>
+#include <kaal/hal/irq.h>
+#include <kaal/hal/timer.h>
 
 #include "boot/boot.h"
+#include "dev/gic.h"
 #include "dev/psci.h"
+#include "dev/timer.h"
 #include "lib/fdt.h"
-#include "lib/print.h"
 
 /* QEMU loads the device tree here for an ELF kernel and passes x0 = 0. */
 #define QEMU_VIRT_DTB_ADDR 0x40000000u
@@ -23,9 +29,15 @@
 #define DTB_MAX_SIZE (2u << 20)
 #define PAGE_SIZE 4096u
 
+/* The timer self-check: a deadline this far ahead, given up on after the limit. */
+#define SELF_CHECK_DELAY_NS 1000000u   /* 1 ms */
+#define SELF_CHECK_LIMIT_NS 100000000u /* 100 ms */
+/* ...or after this many polls, should the counter itself stand still. */
+#define SELF_CHECK_MAX_POLLS 10000000u
+
 static _Noreturn void stop(void)
 {
-    con_puts("KaaL: cannot boot; stopping the machine\n");
+    kprintf("KaaL: cannot boot; stopping the machine\n");
     psci_system_off();
 }
 
@@ -40,12 +52,12 @@ static void choose_psci_conduit(const struct fdt *fdt)
     else if (st == FDT_OK && fdt_prop_is(v, len, "smc"))
         psci_set_conduit(PSCI_SMC);
     else {
-        con_printf("KaaL: device tree: no usable /psci method (%s); guessing %s\n",
+        kprintf("KaaL: device tree: no usable /psci method (%s); guessing %s\n",
                    st == FDT_OK ? "neither hvc nor smc" : fdt_status_name(st),
                    psci_conduit_name(psci_get_conduit()));
         return;
     }
-    con_printf("KaaL: PSCI by %s\n", psci_conduit_name(psci_get_conduit()));
+    kprintf("KaaL: PSCI by %s\n", psci_conduit_name(psci_get_conduit()));
 }
 
 /*
@@ -62,7 +74,7 @@ static bool find_kernel_ram(const struct fdt *fdt, uint64_t kstart, uint64_t ken
     if (st == FDT_OK)
         st = fdt_get_prop(fdt, "/memory", "reg", &reg, &len);
     if (st != FDT_OK) {
-        con_printf("KaaL: device tree: no /memory reg: %s\n", fdt_status_name(st));
+        kprintf("KaaL: device tree: no /memory reg: %s\n", fdt_status_name(st));
         return false;
     }
     bool found = false;
@@ -72,20 +84,88 @@ static bool find_kernel_ram(const struct fdt *fdt, uint64_t kstart, uint64_t ken
         if (st == FDT_NOT_FOUND)
             break;
         if (st != FDT_OK || a + s < a) {
-            con_printf("KaaL: device tree: bad /memory reg entry %u: %s\n", i,
+            kprintf("KaaL: device tree: bad /memory reg entry %u: %s\n", i,
                        st != FDT_OK ? fdt_status_name(st) : "range wraps around");
             return false;
         }
-        con_printf("KaaL: RAM 0x%lx-0x%lx (%lu MiB)\n", a, a + s, s >> 20);
+        kprintf("KaaL: RAM 0x%lx-0x%lx (%lu MiB)\n", a, a + s, s >> 20);
         if (!found && a <= kstart && kend <= a + s) {
             *end = a + s;
             found = true;
         }
     }
     if (!found)
-        con_printf("KaaL: the kernel image 0x%lx-0x%lx is in no RAM range of the device tree\n",
+        kprintf("KaaL: the kernel image 0x%lx-0x%lx is in no RAM range of the device tree\n",
                    kstart, kend);
     return found;
+}
+
+/*
+ * Prove that the timer and the GIC work together: arm a deadline, poll
+ * hal_irq_pending() (as the kernel does at its preemption points, with
+ * interrupts masked at the CPU) until the timer's line shows, check that a
+ * second call still gives it, then cancel and ack it as the kernel would
+ * (the kernel re-arms instead of cancelling), and check that nothing is left
+ * pending.
+ * It replaces the tick deadline kernel_boot armed; the boot path powers off
+ * next. Any failure prints a line with "self-check FAILED" (the qemu tests
+ * fail on it).
+ */
+static void timer_self_check(void)
+{
+    if (hal_irq_count() == 0) {
+        kprintf("KaaL: timer self-check skipped: no interrupt controller\n");
+        return;
+    }
+    uint64_t t0 = hal_timer_now_ns();
+    uint64_t deadline = t0 + SELF_CHECK_DELAY_NS, now = t0;
+    unsigned line = HAL_IRQ_NONE, polls = 0;
+
+    hal_timer_set_deadline_ns(deadline);
+    while (line == HAL_IRQ_NONE && now - t0 < SELF_CHECK_LIMIT_NS &&
+           polls < SELF_CHECK_MAX_POLLS) {
+        line = hal_irq_pending();
+        now = hal_timer_now_ns();
+        polls++;
+        if (line != HAL_IRQ_NONE && !hal_irq_is_timer(line)) {
+            kprintf("KaaL: timer self-check: line %u pending instead: masked\n", line);
+            hal_irq_disable(line);
+            hal_irq_ack(line);
+            line = HAL_IRQ_NONE;
+        }
+    }
+    hal_timer_cancel();
+    if (line == HAL_IRQ_NONE) {
+        kprintf("KaaL: timer self-check FAILED: no timer interrupt after %lu us (%u polls)\n",
+                (now - t0) / 1000, polls);
+        return;
+    }
+    kprintf("KaaL: timer interrupt pending on line %u after %lu us\n", line, (now - t0) / 1000);
+    bool ok = true;
+    /* Acknowledged but not yet acked: asked again, the GIC driver must give
+     * the same line, even though the cancelled timer no longer drives it. */
+    unsigned again = hal_irq_pending();
+    if (again != line) {
+        kprintf("KaaL: timer self-check FAILED: asked again before the ack, pending is %u\n",
+                again);
+        ok = false;
+    }
+    hal_irq_ack(line);
+    if (now < deadline) {
+        kprintf("KaaL: timer self-check FAILED: pending %lu ns before the deadline\n",
+                deadline - now);
+        ok = false;
+    }
+    unsigned after = hal_irq_pending();
+    if (after != HAL_IRQ_NONE) {
+        kprintf("KaaL: timer self-check FAILED: line %u pending after cancel and ack\n", after);
+        hal_irq_disable(after);
+        hal_irq_ack(after);
+        ok = false;
+    }
+    if (ok)
+        kprintf("KaaL: timer self-check passed (%u polls, line clear after cancel and ack)\n",
+                polls);
 }
 
 _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
@@ -93,8 +173,8 @@ _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
     /* Until the device tree says otherwise (see psci.c). */
     psci_set_conduit(entry_el == 2 ? PSCI_SMC : PSCI_HVC);
 
-    con_puts("\nKaaL aarch64: booting on QEMU virt\n");
-    con_printf("KaaL: entered at EL%u, kernel runs at EL1\n", entry_el);
+    kprintf("\nKaaL aarch64: booting on QEMU virt\n");
+    kprintf("KaaL: entered at EL%u, kernel runs at EL1\n", entry_el);
 
     uint64_t kstart = (uintptr_t)__kernel_start, kend = (uintptr_t)__kernel_end;
     uint64_t dtb = x0 ? x0 : QEMU_VIRT_DTB_ADDR;
@@ -105,10 +185,10 @@ _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
     struct fdt fdt;
     enum fdt_status st = fdt_open(&fdt, (const void *)(uintptr_t)dtb, avail);
     if (st != FDT_OK) {
-        con_printf("KaaL: no valid device tree at 0x%lx: %s\n", dtb, fdt_status_name(st));
+        kprintf("KaaL: no valid device tree at 0x%lx: %s\n", dtb, fdt_status_name(st));
         stop();
     }
-    con_printf("KaaL: device tree at 0x%lx, %u bytes\n", dtb, fdt.size);
+    kprintf("KaaL: device tree at 0x%lx, %u bytes\n", dtb, fdt.size);
     choose_psci_conduit(&fdt);
 
     uint64_t ram_end;
@@ -116,19 +196,25 @@ _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
         stop();
     uint64_t free_start = (kend + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
     if (free_start >= ram_end) {
-        con_puts("KaaL: no RAM left above the kernel image\n");
+        kprintf("KaaL: no RAM left above the kernel image\n");
         stop();
     }
     struct boot_region ram = {.kaddr = free_start, .size = ram_end - free_start, .is_device = false};
-    con_printf("KaaL: kernel image 0x%lx-0x%lx; RAM for the core 0x%lx-0x%lx (%lu KiB)\n", kstart,
+    kprintf("KaaL: kernel image 0x%lx-0x%lx; RAM for the core 0x%lx-0x%lx (%lu KiB)\n", kstart,
                kend, free_start, ram_end, ram.size >> 10);
 
-    enum boot_status bs = kernel_boot(&ram, 1);
-    if (bs == BOOT_OK)
-        con_printf("KaaL: kernel_boot ok (%s)\n", boot_status_name(bs));
-    else
-        con_printf("KaaL: kernel_boot failed: %s\n", boot_status_name(bs));
+    /* kernel_boot asks for the line count and arms the first tick. */
+    gic_init(&fdt);
+    timer_init(&fdt);
 
-    con_puts("KaaL: power off\n");
+    enum boot_status bs = kernel_boot(&ram, 1);
+    if (bs == BOOT_OK) {
+        kprintf("KaaL: kernel_boot ok (%s)\n", boot_status_name(bs));
+        timer_self_check();
+    } else {
+        kprintf("KaaL: kernel_boot failed: %s\n", boot_status_name(bs));
+    }
+
+    kprintf("KaaL: power off\n");
     psci_system_off();
 }

@@ -10,8 +10,9 @@
  */
 #include <stdint.h>
 
+#include <kaal/core/klog.h>
+
 #include "dev/psci.h"
-#include "lib/print.h"
 
 #define PSCI_SYSTEM_OFF 0x84000008u /* SMC32 function id */
 
@@ -55,8 +56,8 @@ static int64_t psci_call(uint64_t fn)
 _Noreturn void psci_system_off(void)
 {
     int64_t r = psci_call(PSCI_SYSTEM_OFF);
-    con_printf("KaaL: PSCI SYSTEM_OFF by %s failed (%ld); stopped\n", psci_conduit_name(conduit),
-               (long)r);
+    kprintf("KaaL: PSCI SYSTEM_OFF by %s failed (%ld); stopped\n", psci_conduit_name(conduit),
+            (long)r);
     for (;;)
         __asm__ volatile("wfi");
 }

@@ -353,3 +353,170 @@ int fdt_prop_is(const uint8_t *value, uint32_t len, const char *s)
         n++;
     return len == n + 1 && bytes_equal((const char *)value, s, n) && value[n] == 0;
 }
+
+int fdt_prop_has_string(const uint8_t *value, uint32_t len, const char *s)
+{
+    uint32_t n = 0;
+    while (s[n])
+        n++;
+    /* Each string of the list with its NUL; an unterminated tail matches nothing. */
+    for (uint32_t i = 0; i < len;) {
+        uint32_t j = i;
+        while (j < len && value[j] != 0)
+            j++;
+        if (j == len)
+            return 0;
+        if (j - i == n && bytes_equal((const char *)value + i, s, n))
+            return 1;
+        i = j + 1;
+    }
+    return 0;
+}
+
+static int token_is(const struct token *t, const char *name)
+{
+    uint32_t n = 0;
+    while (name[n])
+        n++;
+    return t->name_len == n && bytes_equal(t->name, name, n);
+}
+
+enum fdt_status fdt_node_prop(const struct fdt *f, uint32_t node_off, const char *name,
+                              const uint8_t **value, uint32_t *len)
+{
+    uint32_t off = node_off;
+    struct token t;
+
+    if (f->size == 0)
+        return FDT_ERR_MAGIC;
+    enum fdt_status st = next_token(f, &off, &t);
+    if (st != FDT_OK)
+        return st;
+    if (t.type != TOK_BEGIN_NODE)
+        return FDT_ERR_STRUCTURE;
+    /* A node's properties come before its children: stop at the first node token.
+     * Every token advances off, and next_token fails at the end of the block. */
+    for (;;) {
+        st = next_token(f, &off, &t);
+        if (st != FDT_OK)
+            return st;
+        if (t.type == TOK_NOP)
+            continue;
+        if (t.type != TOK_PROP)
+            return FDT_NOT_FOUND;
+        if (token_is(&t, name)) {
+            *value = t.value;
+            *len = t.len;
+            return FDT_OK;
+        }
+    }
+}
+
+enum fdt_status fdt_cell(const uint8_t *value, uint32_t len, unsigned index, uint32_t *out)
+{
+    if (len % 4)
+        return FDT_ERR_VALUE;
+    if (index >= len / 4)
+        return FDT_NOT_FOUND;
+    *out = be32(value + 4 * (uint64_t)index);
+    return FDT_OK;
+}
+
+enum fdt_status fdt_node_u32(const struct fdt *f, uint32_t node_off, const char *name,
+                             uint32_t *out)
+{
+    const uint8_t *v;
+    uint32_t len;
+    enum fdt_status st = fdt_node_prop(f, node_off, name, &v, &len);
+
+    if (st != FDT_OK)
+        return st;
+    if (len != 4)
+        return FDT_ERR_VALUE;
+    *out = be32(v);
+    return FDT_OK;
+}
+
+static enum fdt_status node_cell_count(const struct fdt *f, uint32_t node_off, const char *name,
+                                       unsigned dflt, unsigned *out)
+{
+    uint32_t cells;
+    enum fdt_status st = fdt_node_u32(f, node_off, name, &cells);
+
+    if (st == FDT_NOT_FOUND) {
+        *out = dflt;
+        return FDT_OK;
+    }
+    if (st != FDT_OK)
+        return st;
+    if (cells < 1 || cells > 2)
+        return FDT_ERR_VALUE;
+    *out = cells;
+    return FDT_OK;
+}
+
+enum fdt_status fdt_node_cells(const struct fdt *f, uint32_t node_off, unsigned *addr_cells,
+                               unsigned *size_cells)
+{
+    enum fdt_status st = node_cell_count(f, node_off, "#address-cells", 2, addr_cells);
+    return st != FDT_OK ? st : node_cell_count(f, node_off, "#size-cells", 1, size_cells);
+}
+
+/* A node without "status", or with "okay" ("ok" in older trees), is in use. */
+static int node_available(const struct fdt *f, uint32_t node_off)
+{
+    const uint8_t *v;
+    uint32_t len;
+    enum fdt_status st = fdt_node_prop(f, node_off, "status", &v, &len);
+
+    if (st == FDT_NOT_FOUND)
+        return 1;
+    return st == FDT_OK && (fdt_prop_is(v, len, "okay") || fdt_prop_is(v, len, "ok"));
+}
+
+enum fdt_status fdt_find_compatible(const struct fdt *f, const char *compat, struct fdt_node *node)
+{
+    /* The open nodes of the current branch by depth (0 = the root). Nodes
+     * deeper than the array are walked over but never matched. */
+    uint32_t open[FDT_MAX_NODE_DEPTH + 1] = {0};
+    uint32_t off = 0, level = 0; /* level = depth + 1 inside a node, 0 outside the root */
+    struct token t;
+
+    if (f->size == 0)
+        return FDT_ERR_MAGIC;
+    for (;;) {
+        uint32_t tok_off = off;
+        enum fdt_status st = next_token(f, &off, &t);
+        if (st != FDT_OK)
+            return st;
+        switch (t.type) {
+        case TOK_BEGIN_NODE:
+            if (level <= FDT_MAX_NODE_DEPTH)
+                open[level] = tok_off;
+            level++;
+            break;
+        case TOK_END_NODE:
+            if (level == 0)
+                return FDT_ERR_STRUCTURE;
+            level--;
+            break;
+        case TOK_PROP: {
+            if (level == 0)
+                return FDT_ERR_STRUCTURE;
+            uint32_t depth = level - 1;
+            if (depth >= 1 && depth <= FDT_MAX_NODE_DEPTH && token_is(&t, "compatible") &&
+                fdt_prop_has_string(t.value, t.len, compat) && node_available(f, open[depth])) {
+                node->off = open[depth];
+                node->parent_off = open[depth - 1];
+                node->depth = depth;
+                return FDT_OK;
+            }
+            break;
+        }
+        case TOK_NOP:
+            break;
+        case TOK_END:
+            return FDT_NOT_FOUND;
+        }
+    }
+}

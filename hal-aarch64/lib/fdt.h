@@ -1,7 +1,7 @@
 /*
  * A read-only reader of a flattened device tree (DTB, devicetree spec v0.4,
- * chapter 5), for the few facts the boot path needs: RAM and the PSCI
- * conduit. The blob comes from outside the kernel, so nothing it says is
+ * chapter 5), for the few facts the boot path needs: RAM, the PSCI conduit,
+ * the interrupt controller and the timer. The blob comes from outside the kernel, so nothing it says is
  * trusted: fdt_open checks the header and walks the whole structure block
  * once; every later read is bounds-checked again against the blob. No call
  * ever reads outside [blob, blob + size).
@@ -54,5 +54,40 @@ enum fdt_status fdt_reg_entry(const uint8_t *value, uint32_t len, unsigned addr_
 
 /* True if the property value is exactly the NUL-terminated string `s`. */
 int fdt_prop_is(const uint8_t *value, uint32_t len, const char *s);
+
+/* True if the property value is a string list (as "compatible") holding `s`. */
+int fdt_prop_has_string(const uint8_t *value, uint32_t len, const char *s);
+
+/* Nodes deeper than this (the root is depth 0) are never found by compatible. */
+#define FDT_MAX_NODE_DEPTH 15u
+
+/* A node, by the offset of its BEGIN_NODE token in the structure block. */
+struct fdt_node {
+    uint32_t off;
+    uint32_t parent_off; /* the parent's node offset */
+    unsigned depth;      /* 1 for a child of the root */
+};
+
+/*
+ * The first node in tree order, other than the root, whose "compatible"
+ * lists `compat` and whose "status" is absent, "okay" or "ok".
+ */
+enum fdt_status fdt_find_compatible(const struct fdt *f, const char *compat, struct fdt_node *node);
+
+/* Property `name` of the node at `node_off` itself (not of its children). */
+enum fdt_status fdt_node_prop(const struct fdt *f, uint32_t node_off, const char *name,
+                              const uint8_t **value, uint32_t *len);
+
+/* A 32-bit property of the node at `node_off` (one cell, or FDT_ERR_VALUE). */
+enum fdt_status fdt_node_u32(const struct fdt *f, uint32_t node_off, const char *name,
+                             uint32_t *out);
+
+/* The #address-cells and #size-cells a node gives its children (defaults 2
+ * and 1); each must be 1 or 2. */
+enum fdt_status fdt_node_cells(const struct fdt *f, uint32_t node_off, unsigned *addr_cells,
+                               unsigned *size_cells);
+
+/* Cell `index` (32-bit, big-endian) of a property value. */
+enum fdt_status fdt_cell(const uint8_t *value, uint32_t len, unsigned index, uint32_t *out);
 
 #endif

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include <kaal/hal/console.h>
+#include <kaal/hal/irq.h>
+#include <kaal/hal/timer.h>
 #include <kaal/hal/vspace.h>
 
 static char console_log[1 << 16];
@@ -42,3 +44,23 @@ void double_console_clear(void)
     console_len = 0;
     console_log[0] = '\0';
 }
+
+/* Interrupts and time: tests raise lines and read what the kernel did. */
+struct double_irq double_irq = {.pending = HAL_IRQ_NONE, .count = 64, .timer_line = 30};
+static uint64_t now_ns;
+
+unsigned hal_irq_count(void) { return double_irq.count; }
+void hal_irq_enable(unsigned line) { if (line < DOUBLE_IRQ_LINES) double_irq.enabled[line] = 1; }
+void hal_irq_disable(unsigned line) { if (line < DOUBLE_IRQ_LINES) double_irq.enabled[line] = 0; }
+void hal_irq_ack(unsigned line)
+{
+    double_irq.acks++;
+    if (line == double_irq.pending)
+        double_irq.pending = HAL_IRQ_NONE;
+}
+unsigned hal_irq_pending(void) { return double_irq.pending; }
+bool hal_irq_is_timer(unsigned line) { return line == double_irq.timer_line; }
+uint64_t hal_timer_now_ns(void) { return now_ns; }
+void hal_timer_set_deadline_ns(uint64_t when) { double_irq.deadline = when; }
+void hal_timer_cancel(void) { double_irq.deadline = 0; }
+void double_advance_time(uint64_t ns) { now_ns += ns; }

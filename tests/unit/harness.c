@@ -11,6 +11,8 @@
 #include <kaal/core/cdt.h>
 
 static void *ram;
+static struct slot *root_cnode;  /* the root CNode's slots, whoever is running */
+static struct tcb *root_thread;
 
 int kt_setup(void **state)
 {
@@ -23,8 +25,10 @@ int kt_setup(void **state)
         {.kaddr = KT_DEVICE_BASE, .size = BIT(KT_DEVICE_BITS), .is_device = true},
     };
     double_console_clear();
+    double_irq = (struct double_irq){.pending = HAL_IRQ_NONE, .count = 64, .timer_line = 30};
     if (kernel_boot(regions, 2) != BOOT_OK)
         return -1;
+    kt_adopt_boot();
     kt_check();
     return 0;
 }
@@ -45,8 +49,7 @@ const struct kaal_bootinfo *kt_bootinfo(void)
 struct slot *kt_slot(kaal_word_t index)
 {
     assert_true(index < BIT(KAAL_ROOT_CNODE_RADIX));
-    struct slot *root = (struct slot *)(uintptr_t)ks.current->slots[TCB_SLOT_CSPACE].cap.obj;
-    return root + index;
+    return root_cnode + index;
 }
 
 kaal_word_t kt_first_untyped(void)
@@ -74,6 +77,41 @@ void kt_check(void)
 int kt_logged(const char *text)
 {
     return strstr(double_console(), text) != NULL;
+}
+
+void kt_adopt_boot(void)
+{
+    root_thread = ks.current;
+    root_cnode = (struct slot *)(uintptr_t)root_thread->slots[TCB_SLOT_CSPACE].cap.obj;
+}
+
+struct tcb *kt_root_thread(void)
+{
+    return root_thread;
+}
+
+void kt_act(struct tcb *t)
+{
+    if (!kd_act_as(t))
+        fail_msg("thread %p cannot act: it is not runnable (state %u)", (void *)t, t->state);
+}
+
+struct tcb *kt_thread(kaal_word_t first_slot, kaal_word_t priority)
+{
+    struct tcb *self = ks.current;
+    kaal_word_t ut = kt_first_untyped();
+    assert_ok(kt_retype(ut, KAAL_OBJ_TCB, 0, 0, 0, first_slot, 1));
+    assert_ok(kt_retype(ut, KAAL_OBJ_VSPACE, 0, 0, 0, first_slot + 1, 1));
+    assert_ok(kt_retype(ut, KAAL_OBJ_FRAME, KAAL_FRAME_BITS_SMALL, 0, 0, first_slot + 2, 1));
+    kaal_word_t args[] = {0, 0};
+    kaal_word_t caps[] = {KT_ROOT, first_slot + 1, first_slot + 2};
+    assert_ok(kt_invoke(first_slot, KAAL_TCB_CONFIGURE, args, 2, caps, 3));
+    kaal_word_t prio[] = {priority};
+    kaal_word_t authority[] = {KAAL_ROOT_SLOT_TCB};
+    assert_ok(kt_invoke(first_slot, KAAL_TCB_SET_PRIORITY, prio, 1, authority, 1));
+    assert_ok(kt_invoke(first_slot, KAAL_TCB_RESUME, NULL, 0, NULL, 0));
+    kt_act(self); /* the creator keeps acting until the test says otherwise */
+    return tcb_of(&kt_slot(first_slot)->cap);
 }
 
 struct kresult kt_raw(kaal_word_t sysno, kaal_word_t cptr, kaal_word_t msginfo, const kaal_word_t *args,
@@ -238,3 +276,97 @@ void kt_assert_detail(struct kresult r, const kaal_word_t *want, size_t n)
                      (unsigned long)want[i]);
     }
 }
+
+/* ---- IPC and notification helpers (test_ipc.c, test_notification.c) ---- */
+
+void kt_set_fault_endpoint(kaal_word_t first_slot, kaal_word_t fault_cptr)
+{
+    struct tcb *self = ks.current;
+    kt_act(root_thread); /* the fault endpoint CPtr is looked up in the invoker's CSpace */
+    kaal_word_t args[] = {0, fault_cptr};
+    kaal_word_t caps[] = {KT_ROOT, first_slot + 1, first_slot + 2};
+    assert_ok(kt_invoke(first_slot, KAAL_TCB_CONFIGURE, args, 2, caps, 3));
+    if (self->state == THREAD_RUNNING)
+        kt_act(self);
+}
+
+void kt_set_receive_slot(struct tcb *t, kaal_word_t cnode, kaal_word_t index, kaal_word_t depth)
+{
+    struct kaal_ipc_buffer *buf = tcb_ipc_buffer(t);
+    assert_non_null(buf);
+    buf->receive_cnode = cnode;
+    buf->receive_index = index;
+    buf->receive_depth = depth;
+}
+
+kaal_word_t kt_count_caps_of_type(unsigned type)
+{
+    kaal_word_t count = 0;
+    for (const struct slot *n = kt_next_cap(&ks.cdt_root); n != NULL; n = kt_next_cap(n))
+        count += n->cap.type == type;
+    return count;
+}
+
+void kt_assert_queue(const struct tcb_queue *q, struct tcb *const *want, size_t n)
+{
+    size_t i = 0;
+    for (const struct tcb *t = q->head; t != NULL; t = t->queue_next, i++) {
+        if (i >= n)
+            fail_msg("queue holds more than the %zu threads expected", n);
+        if (t != want[i])
+            fail_msg("queue position %zu holds %p, expected %p", i, (const void *)t, (const void *)want[i]);
+    }
+    if (i != n)
+        fail_msg("queue holds %zu threads, expected %zu", i, n);
+    if (n > 0 && q->tail != want[n - 1])
+        fail_msg("queue tail is %p, expected %p", (const void *)q->tail, (const void *)want[n - 1]);
+}
+
+/* ---- Thread, scheduler, interrupt and preemption helpers (test_tcb/sched/fault/irq/preempt.c) ---- */
+
+#include <kaal/core/entry.h>
+
+struct tcb *kt_tcb(kaal_word_t slot)
+{
+    assert_int_equal(kt_slot(slot)->cap.type, CAP_TCB);
+    return tcb_of(&kt_slot(slot)->cap);
+}
+
+void kt_assert_ready(unsigned priority, struct tcb *const *want, size_t n)
+{
+    const struct ready_queue *q = &ks.ready[priority];
+    size_t i = 0;
+    for (const struct tcb *t = q->head; t != NULL; t = t->sched_next, i++) {
+        if (i >= n)
+            fail_msg("ready queue %u holds more than the %zu threads expected", priority, n);
+        if (t != want[i])
+            fail_msg("ready queue %u position %zu holds %p, expected %p", priority, i, (const void *)t,
+                     (const void *)want[i]);
+    }
+    if (i != n)
+        fail_msg("ready queue %u holds %zu threads, expected %zu", priority, i, n);
+    if (n > 0 && q->tail != want[n - 1])
+        fail_msg("ready queue %u tail is %p, expected %p", priority, (const void *)q->tail,
+                 (const void *)want[n - 1]);
+    int bit = (int)((ks.ready_l2[priority / 64] >> (priority % 64)) & 1);
+    if (bit != (n > 0))
+        fail_msg("ready bitmap bit of priority %u is %d with %zu threads queued", priority, bit, n);
+}
+
+void kt_interrupt(unsigned line)
+{
+    double_console_clear();
+    double_irq.pending = line;
+    kernel_interrupt();
+    kt_check();
+}
+
+int kt_restart(void)
+{
+    double_console_clear();
+    int done = kd_restart();
+    kt_check();
+    return done;
+}
+
+/* ---- end of thread, scheduler, interrupt and preemption helpers ---- */

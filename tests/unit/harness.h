@@ -27,6 +27,7 @@
 #include <kaal/core/kernel.h>
 
 #include "hal_double.h"
+#include "kernel_driver.h"
 
 #define KT_DEPTH 64u
 #define KT_ROOT KAAL_ROOT_SLOT_CNODE
@@ -65,6 +66,22 @@ struct kresult kt_move(kaal_word_t dest, kaal_word_t src);
 struct kresult kt_mutate(kaal_word_t dest, kaal_word_t src, kaal_word_t data);
 struct kresult kt_delete(kaal_word_t index);
 struct kresult kt_revoke(kaal_word_t index);
+
+/* After a test calls kernel_boot() itself: make the harness use the new root thread and CNode. */
+void kt_adopt_boot(void);
+
+/* The root thread (made at boot). */
+struct tcb *kt_root_thread(void);
+
+/*
+ * A new thread sharing the root CNode as its CSpace: TCB in root slot
+ * first_slot, its VSpace and IPC buffer frame in the next two, at
+ * `priority`, runnable. The acting thread stays the acting thread.
+ */
+struct tcb *kt_thread(kaal_word_t first_slot, kaal_word_t priority);
+
+/* Let runnable thread t make the next syscall (the test plays scheduler). */
+void kt_act(struct tcb *t);
 
 /* Fail the test with the checker's report if any invariant is broken. */
 void kt_check(void);
@@ -115,5 +132,46 @@ void kt_assert_detail(struct kresult r, const kaal_word_t *want, size_t n);
 #define assert_detail(r, ...)                                                                      \
     kt_assert_detail((r), (const kaal_word_t[]){__VA_ARGS__},                                      \
                      sizeof((const kaal_word_t[]){__VA_ARGS__}) / sizeof(kaal_word_t))
+
+/* ---- IPC and notification helpers (test_ipc.c, test_notification.c) ---- */
+
+#include <kaal/core/ipc.h>
+
+/* Give the thread whose TCB is in root slot first_slot (made by kt_thread) a fault endpoint (0: none). */
+void kt_set_fault_endpoint(kaal_word_t first_slot, kaal_word_t fault_cptr);
+
+/* Where t's incoming caps go: a CNode CPtr in t's CSpace, then index and depth inside that CNode. */
+void kt_set_receive_slot(struct tcb *t, kaal_word_t cnode, kaal_word_t index, kaal_word_t depth);
+
+/* Number of caps of one type in the derivation tree (CAP_REPLY: reply caps held anywhere). */
+kaal_word_t kt_count_caps_of_type(unsigned type);
+
+/* q holds exactly these threads, in this order. */
+void kt_assert_queue(const struct tcb_queue *q, struct tcb *const *want, size_t n);
+#define assert_queue(q, ...)                                                                       \
+    kt_assert_queue((q), (struct tcb *const[]){__VA_ARGS__},                                       \
+                    sizeof((struct tcb *const[]){__VA_ARGS__}) / sizeof(struct tcb *))
+#define assert_queue_empty(q) kt_assert_queue((q), NULL, 0)
+
+
+/* ---- Thread, scheduler, interrupt and preemption helpers (test_tcb/sched/fault/irq/preempt.c) ---- */
+
+/* The TCB whose cap is in root slot `slot`. */
+struct tcb *kt_tcb(kaal_word_t slot);
+
+/* The ready queue of `priority` holds exactly these threads, in this order, and its bitmap bits agree. */
+void kt_assert_ready(unsigned priority, struct tcb *const *want, size_t n);
+#define assert_ready(p, ...)                                                                       \
+    kt_assert_ready((p), (struct tcb *const[]){__VA_ARGS__},                                       \
+                    sizeof((struct tcb *const[]){__VA_ARGS__}) / sizeof(struct tcb *))
+#define assert_ready_empty(p) kt_assert_ready((p), NULL, 0)
+
+/* Make `line` pending at the double's interrupt controller, enter the kernel for it, check the invariants. */
+void kt_interrupt(unsigned line);
+
+/* Re-issue the acting thread's syscall if it was set to restart (kd_restart), then check the invariants. */
+int kt_restart(void);
+
+/* ---- end of thread, scheduler, interrupt and preemption helpers ---- */
 
 #endif

@@ -5,6 +5,8 @@
  */
 #include "harness.h"
 
+#include <kaal/core/sched.h>
+
 #define FIRST 200u
 
 static void expect_broken(const char *what)
@@ -77,13 +79,25 @@ static void test_empty_slot_with_links(void **state)
     expect_broken("empty slot with tree links");
 }
 
-static void test_leftover_zombie(void **state)
+static void test_bad_zombies(void **state)
 {
     (void)state;
+    /* A zombie between syscalls is fine (a preempted delete); a malformed one is not. */
     assert_ok(kt_retype(kt_first_untyped(), KAAL_OBJ_CNODE, 1, 0, 0, FIRST, 1));
-    kt_slot(FIRST)->cap.size_bits = CAP_CNODE;
-    kt_slot(FIRST)->cap.type = CAP_ZOMBIE;
-    expect_broken("zombie left after a syscall");
+    struct cap *c = &kt_slot(FIRST)->cap;
+    c->size_bits = CAP_CNODE;
+    c->guard_bits = 1; /* the radix */
+    c->aux = 2;
+    c->type = CAP_ZOMBIE;
+    assert_null(kernel_check_invariants().what);
+    c->aux = 3;
+    expect_broken("zombie counts more slots than its container has");
+    c->aux = 2;
+    c->data = (uintptr_t)kt_slot(KAAL_ROOT_SLOT_TCB);
+    expect_broken("zombie chain leads to a slot without a zombie");
+    c->data = 0;
+    c->size_bits = CAP_ENDPOINT;
+    expect_broken("zombie of something that is not a container");
 }
 
 static void test_swap_slot_in_use(void **state)
@@ -222,6 +236,8 @@ static void test_dead_current_thread(void **state)
     struct tcb *other = tcb_of(&kt_slot(FIRST)->cap);
     assert_ok(kt_delete(FIRST));
     ks.current = other; /* running a thread whose TCB is gone */
+    expect_broken("the current thread is not runnable");
+    sched_enqueue(other); /* even if it were still queued */
     expect_broken("the current thread has no TCB cap left");
 }
 
@@ -231,7 +247,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_clean_state_passes),   T(test_rights_growth),          T(test_badge_change),
         T(test_broken_sibling_link),  T(test_broken_parent_link),     T(test_orphan_cap_in_container),
-        T(test_empty_slot_with_links), T(test_leftover_zombie),       T(test_swap_slot_in_use),
+        T(test_empty_slot_with_links), T(test_bad_zombies),       T(test_swap_slot_in_use),
         T(test_sentinel_written),     T(test_overlapping_objects),    T(test_object_outside_watermark),
         T(test_watermark_beyond_end), T(test_misaligned_object),      T(test_device_memory_kernel_object),
         T(test_bad_cnode_guard),      T(test_unknown_type_and_rights), T(test_rights_on_rightless_cap),

@@ -136,6 +136,9 @@ static void step(void)
     kaal_word_t src = boot_untyped_ok && pick(op < 2 ? 4 : 30) == 0 ? kt_first_untyped()
                       : op < 2                                    ? pool_slot_of(CAP_UNTYPED)
                                                                   : occupied_pool_slot();
+    /* A Call on an endpoint is IPC: the root thread would wait forever for a partner. */
+    if (op < 2 && kt_slot(src)->cap.type == CAP_ENDPOINT)
+        src = kt_first_untyped();
     struct cap src_before = kt_slot(src)->cap;
     uint64_t before = fingerprint();
     struct kresult r;

@@ -8,11 +8,16 @@
 
 #include <kaal/core/types.h>
 
-/* A range of memory by kernel address. Device ranges are never touched by the kernel. */
+/*
+ * A range of memory by kernel address. Device ranges are never touched by
+ * the kernel. `zeroed`: the backend promises the RAM reads as zero (fresh
+ * memory); otherwise the first Retype from it clears it.
+ */
 struct boot_region {
     word_t kaddr;
     word_t size;
     bool is_device;
+    bool zeroed;
 };
 
 enum boot_status {

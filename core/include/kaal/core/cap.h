@@ -28,6 +28,10 @@ enum cap_type {
     CAP_PAGE_UPPER_DIR = KAAL_OBJ_PAGE_UPPER_DIR,
     CAP_PAGE_DIR = KAAL_OBJ_PAGE_DIR,
     CAP_PAGE_TABLE = KAAL_OBJ_PAGE_TABLE,
+    /* Caps to things that are not memory objects: */
+    CAP_REPLY = 16,       /* obj = the caller's TCB; aux = the reply may carry caps */
+    CAP_IRQ_CONTROL = 17, /* the authority to hand out IRQHandler caps */
+    CAP_IRQ_HANDLER = 18, /* obj = the interrupt line */
     /*
      * A container object (CNode, TCB) whose last cap is being deleted: the
      * slot keeps the object while its contents are deleted. Never visible to
@@ -44,7 +48,10 @@ enum cap_type {
  *   Notification: obj, data = badge (0: unbadged)
  *   Frame:        obj = base, size_bits, aux = device flag
  *   Zombie:       obj = the container, aux = slots not yet known empty,
- *                 size_bits = the container's type, data = chain (see delete.c)
+ *                 size_bits = the container's type, guard_bits = its radix (CNode),
+ *                 data = chain (see delete.c)
+ *   Reply:        obj = the caller's TCB, aux = the reply may carry caps
+ *   IRQHandler:   obj = the interrupt line
  */
 struct cap {
     word_t obj;
@@ -88,7 +95,10 @@ bool cap_has_rights(unsigned type);
 /* Does the cap's object hold caps of its own (CNode, TCB)? */
 bool cap_is_container(const struct cap *c);
 
-/* The slots held by a container object. */
+/* Does the cap name memory made from Untyped (so it has an address range)? */
+bool cap_is_memory_object(const struct cap *c);
+
+/* The slots held by a container object, or by the container a zombie is dismantling. */
 void container_slots(const struct cap *c, struct slot **first, word_t *count);
 
 /* Name of a cap type, for the log and the shell. */

@@ -35,4 +35,11 @@ const struct slot *cdt_next_preorder(const struct slot *root, const struct slot 
 /* Does s have children in the tree? */
 static inline bool cdt_has_children(const struct slot *s) { return s->first_child != NULL; }
 
+/*
+ * May the cap in s be copied (CNode Copy/Mint, cap transfer in IPC)? Not an
+ * Untyped with children (its memory is in use), nor a zombie, a reply cap or
+ * the IRQControl cap.
+ */
+bool cdt_can_derive(const struct slot *s);
+
 #endif

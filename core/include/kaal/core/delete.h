@@ -9,11 +9,13 @@
 /*
  * Empty slot s. If its cap was the last one to its object, the object is
  * finalised; for a container (CNode, TCB) that deletes every cap it holds,
- * iteratively, however deep or cyclic the structure. Never fails.
+ * iteratively, however deep or cyclic the structure. Never fails, but may
+ * stop at a preemption point: then it returns true, s holds a zombie that
+ * records the progress, and calling again continues.
  */
-void cap_delete(struct slot *s);
+bool cap_delete(struct slot *s);
 
-/* Delete every CDT descendant of s; s itself stays. Never fails. */
-void cap_revoke(struct slot *s);
+/* Delete every CDT descendant of s; s itself stays. Returns true if preempted (call again). */
+bool cap_revoke(struct slot *s);
 
 #endif

@@ -16,7 +16,8 @@
 
 struct syscall_error {
     enum kaal_error code;
-    unsigned count; /* detail words used */
+    unsigned count;  /* detail words used (or answer words written, on success) */
+    bool preempted;  /* the operation stopped at a preemption point: restart the syscall */
     word_t detail[SYSCALL_ERROR_MAX_DETAIL];
 };
 

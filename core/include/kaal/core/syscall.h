@@ -8,14 +8,6 @@
 #include <kaal/core/error.h>
 #include <kaal/core/tcb.h>
 
-/*
- * Handle the syscall described by the current thread's saved registers
- * (HAL_REG_SYSNO, HAL_REG_CPTR, HAL_REG_MSGINFO, message registers) and write
- * the answer into the same registers. The backend calls this with the
- * registers saved and resumes the current thread afterwards.
- */
-void kernel_syscall(void);
-
 /* An invocation being decoded: what the caller sent, after cap lookups. */
 struct invocation {
     struct tcb *caller;
@@ -30,6 +22,13 @@ struct invocation {
 /* Message word i of the invocation (register or IPC buffer); i < inv->length. */
 word_t inv_arg(const struct invocation *inv, word_t i);
 
+/*
+ * Write word i of a successful invocation's answer into the caller's message
+ * registers. Call only after the last inv_arg(): the answer overwrites the
+ * arguments.
+ */
+void inv_answer(const struct invocation *inv, struct syscall_error *err, word_t i, word_t value);
+
 /* Refuse unless the message carries at least `words` words and `caps` extra caps. */
 enum kaal_error inv_require(const struct invocation *inv, word_t words, word_t caps,
                             struct syscall_error *err);
@@ -37,5 +36,7 @@ enum kaal_error inv_require(const struct invocation *inv, word_t words, word_t c
 /* Object-type decoders, called by the dispatcher; each decodes, then performs. */
 enum kaal_error untyped_invoke(const struct invocation *inv, struct syscall_error *err);
 enum kaal_error cnode_invoke(const struct invocation *inv, struct syscall_error *err);
+enum kaal_error tcb_invoke(const struct invocation *inv, struct syscall_error *err);
+enum kaal_error irq_invoke(const struct invocation *inv, struct syscall_error *err);
 
 #endif

@@ -5,6 +5,8 @@
  * x2..x5 message registers 0..3 (docs/ABI.md, "Registers").
  *
  * Included only through <kaal/hal/context.h>, which defines enum hal_reg.
+ * A context of all zeroes is a fresh EL0 thread: SPSR 0 is EL0t with
+ * interrupts unmasked.
  */
 #ifndef KAAL_HAL_ARCH_CONTEXT_H
 #define KAAL_HAL_ARCH_CONTEXT_H
@@ -72,6 +74,59 @@ static inline kaal_word_t hal_ctx_sp(const struct hal_context *c)
 static inline void hal_ctx_set_sp(struct hal_context *c, kaal_word_t sp)
 {
     c->sp_el0 = sp;
+}
+
+/*
+ * The register list of TCB ReadRegisters/WriteRegisters, in this order:
+ *   word 0       pc    (ELR: where the thread resumes)
+ *   word 1       sp    (SP_EL0)
+ *   words 2..32  x0..x30
+ *   word 33      spsr  (the thread's PSTATE; only NZCV, bits 31..28, are writable)
+ */
+#define HAL_CTX_WORDS 34u
+#define HAL_CTX_WORD_PC 0u
+#define HAL_CTX_WORD_SP 1u
+#define HAL_CTX_WORD_X0 2u
+#define HAL_CTX_WORD_SPSR 33u
+
+/*
+ * What WriteRegisters may set in SPSR: the condition flags. Everything else
+ * is forced to a plain EL0 thread: M[4:0] = 0 (AArch64 EL0t), DAIF clear (an
+ * EL0 thread cannot mask interrupts), and no SS, IL, PAN, UAO, SSBS, BTYPE,
+ * TCO... that would change how the eret behaves.
+ */
+#define HAL_SPSR_USER_MASK 0xf0000000u
+
+static inline kaal_word_t hal_ctx_word(const struct hal_context *c, unsigned i)
+{
+    if (i == HAL_CTX_WORD_PC)
+        return c->elr;
+    if (i == HAL_CTX_WORD_SP)
+        return c->sp_el0;
+    if (i < HAL_CTX_WORD_SPSR)
+        return c->x[i - HAL_CTX_WORD_X0];
+    if (i == HAL_CTX_WORD_SPSR)
+        return c->spsr;
+    return 0;
+}
+
+static inline void hal_ctx_set_word(struct hal_context *c, unsigned i, kaal_word_t v)
+{
+    if (i == HAL_CTX_WORD_PC)
+        c->elr = v;
+    else if (i == HAL_CTX_WORD_SP)
+        c->sp_el0 = v;
+    else if (i < HAL_CTX_WORD_SPSR)
+        c->x[i - HAL_CTX_WORD_X0] = v;
+    else if (i == HAL_CTX_WORD_SPSR)
+        c->spsr = v & HAL_SPSR_USER_MASK;
+    /* i >= HAL_CTX_WORDS: ignored (the core never passes one) */
+}
+
+/* A syscall's saved ELR points after its SVC; every A64 instruction is 4 bytes. */
+static inline void hal_ctx_restart_syscall(struct hal_context *c)
+{
+    c->elr -= 4;
 }
 
 #endif

@@ -10,9 +10,17 @@
  *   hal_ctx_get(ctx, role)         read a register by role (static inline);
  *   hal_ctx_set(ctx, role, value)  write a register by role (static inline);
  *   hal_ctx_pc / hal_ctx_set_pc    the program counter;
- *   hal_ctx_sp / hal_ctx_set_sp    the stack pointer.
+ *   hal_ctx_sp / hal_ctx_set_sp    the stack pointer;
+ *   HAL_CTX_WORDS                  how many registers ReadRegisters/WriteRegisters see;
+ *   hal_ctx_word(ctx, i)           register i of that list (0 = pc, 1 = sp, then the rest);
+ *   hal_ctx_set_word(ctx, i, v)    write it; the backend keeps the thread in user mode
+ *                                  whatever is written (it masks privileged bits);
+ *   hal_ctx_restart_syscall(ctx)   make the thread execute its syscall again when it next
+ *                                  runs (a syscall's saved pc points after the syscall
+ *                                  instruction; this moves it back).
  *
- * They are inline because they sit on the IPC path.
+ * A context of all zeroes is a valid fresh user thread. They are inline
+ * because they sit on the IPC path.
  */
 #ifndef KAAL_HAL_CONTEXT_H
 #define KAAL_HAL_CONTEXT_H
