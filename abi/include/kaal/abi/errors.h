@@ -37,13 +37,12 @@ enum kaal_illegal_reason {
     KAAL_ILLEGAL_LABEL = 1,          /* label not defined for this object type */
     KAAL_ILLEGAL_BADGE_SET_ONCE = 2, /* the cap already carries another badge */
     KAAL_ILLEGAL_DEVICE_MEMORY = 3,  /* device untyped makes only Frames and Untyped */
-    KAAL_ILLEGAL_UNKNOWN_SYSCALL = 4, /* no such syscall number (only before fault delivery existed) */
-    KAAL_ILLEGAL_NOT_DERIVABLE = 5,  /* this cap cannot be copied (IRQControl, a cap being deleted) */
-    KAAL_ILLEGAL_SELF = 6,           /* not allowed on the calling thread itself */
-    KAAL_ILLEGAL_ALREADY_BOUND = 7,  /* the TCB or notification is already bound */
-    KAAL_ILLEGAL_NOT_BOUND = 8,      /* the TCB has no bound notification */
-    KAAL_ILLEGAL_KERNEL_IRQ = 9,     /* the kernel keeps this interrupt line (the timer) */
-    KAAL_ILLEGAL_BEING_DELETED = 10, /* the cap is a half-deleted object: only Delete continues it */
+    KAAL_ILLEGAL_NOT_DERIVABLE = 4,  /* this cap cannot be copied (IRQControl, a cap being deleted) */
+    KAAL_ILLEGAL_SELF = 5,           /* not allowed on the calling thread itself */
+    KAAL_ILLEGAL_ALREADY_BOUND = 6,  /* the TCB or notification is already bound */
+    KAAL_ILLEGAL_NOT_BOUND = 7,      /* the TCB has no bound notification */
+    KAAL_ILLEGAL_KERNEL_IRQ = 8,     /* the kernel keeps this interrupt line (the timer) */
+    KAAL_ILLEGAL_BEING_DELETED = 9,  /* the cap is a half-deleted object: only Delete continues it */
 };
 
 /* Lookup failure kinds (MR1 of KAAL_ERR_FAILED_LOOKUP). */
