@@ -6,6 +6,7 @@
  * MCP up to its own authority TCB's MCP and no higher, so no thread can raise
  * itself (or a helper) above what it was granted.
  */
+#include <kaal/abi/faults.h>
 #include <kaal/abi/syscalls.h>
 #include <kaal/core/cdt.h>
 #include <kaal/core/cspace.h>
@@ -25,7 +26,11 @@ void tcb_init(struct tcb *t)
 
 void tcb_cancel_ipc(struct tcb *t)
 {
-    bool in_syscall = thread_is_blocked(t) && t->fault.type == 0;
+    /*
+     * Blocked in a syscall: it runs again. Delivering an unknown-syscall fault
+     * too: its pc is past the syscall, and re-running it raises the fault again.
+     */
+    bool in_syscall = thread_is_blocked(t) && (t->fault.type == 0 || t->fault.type == KAAL_FAULT_UNKNOWN_SYSCALL);
     switch (t->state) {
     case THREAD_BLOCKED_SEND:
     case THREAD_BLOCKED_RECV:
