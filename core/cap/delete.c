@@ -25,12 +25,15 @@
  * is only handed out again when its Untyped is reset, which needs no caps
  * left in it.
  *
- * Preemption: after each cap deleted there is a preemption point. If an
- * interrupt is pending, cap_delete returns with the zombie in s recording
- * the progress (its count of slots left, its chain of waiting zombies); the
- * syscall restarts later and cap_delete(s) carries on from the zombie. A
+ * Preemption: after each step (a cap deleted, a slot found empty, a swap, a
+ * container finished) there is a preemption point. If an interrupt is
+ * pending, cap_delete returns with the zombie in s recording the progress
+ * (its count of slots left, its chain of waiting zombies); the syscall
+ * restarts later and cap_delete(s) carries on from the zombie. A
  * zombie is never a CNode cap, so nothing can be looked up through it in
- * between, and the CNode invocations refuse to copy or move it.
+ * between, and the CNode invocations refuse to copy or move it. The one
+ * exception: once s itself lies in a container being dismantled, no restart
+ * could reach it, so the call runs to the end.
  */
 #include <kaal/core/cdt.h>
 #include <kaal/core/delete.h>
@@ -71,6 +74,35 @@ static void delete_simple(struct slot *s)
     cdt_remove(s);
 }
 
+static void swap_slots(struct slot *a, struct slot *b)
+{
+    cdt_move(a, &ks.swap_slot);
+    cdt_move(b, a);
+    cdt_move(&ks.swap_slot, b);
+}
+
+/*
+ * The chain links of zombies. A zombie's cap data is the slot of the zombie
+ * that resumes once it is done (its outer one), or NULL. A waiting zombie's
+ * slot.reserved is the slot of the zombie it waits for (the one whose chain
+ * leads to it); 0 for a zombie being worked on. The back link lets anyone who
+ * reaches a waiting zombie some other way (Revoke of an ancestor, the delete
+ * of the container around a stopped delete) take it over without leaving the
+ * other zombie's chain pointing at a slot that no longer holds it.
+ */
+static struct slot *chain_of(const struct slot *z) { return (struct slot *)(uintptr_t)z->cap.data; }
+static struct slot *waiting_for(const struct slot *z) { return (struct slot *)(uintptr_t)z->reserved; }
+
+/* The zombie in z waits for the one in inner (NULL: for none). */
+static void set_waiting_for(struct slot *z, struct slot *inner) { z->reserved = (word_t)(uintptr_t)inner; }
+
+/* The zombie whose chain is z now lies in a different slot: tell the zombie waiting in z. */
+static void zombie_moved_to(struct slot *z)
+{
+    if (chain_of(z) != NULL)
+        set_waiting_for(chain_of(z), z);
+}
+
 /* s holds the last cap to a container: make it a zombie, and stop the thread if it is a TCB. */
 static void zombify(struct slot *s, struct slot *chain)
 {
@@ -85,6 +117,38 @@ static void zombify(struct slot *s, struct slot *chain)
     s->cap.type = CAP_ZOMBIE;
     s->cap.aux = (uint32_t)count;
     s->cap.data = (word_t)(uintptr_t)chain;
+    set_waiting_for(s, NULL);
+    zombie_moved_to(s);
+}
+
+/*
+ * The zombie in z is taken over where it is: if another zombie's chain leads to
+ * it, that one no longer resumes it (it just ends when its own container is
+ * done), and z is now worked on.
+ */
+static void take_over(struct slot *z)
+{
+    if (waiting_for(z) != NULL)
+        waiting_for(z)->cap.data = 0;
+    set_waiting_for(z, NULL);
+}
+
+/*
+ * Dismantling found the zombie of another, stopped, delete in slot t of the
+ * container the zombie in s empties: that work is ours now. It moves into s and
+ * goes first; ours waits in t behind the last zombie of its chain.
+ */
+static void adopt(struct slot *s, struct slot *t)
+{
+    take_over(t);
+    swap_slots(s, t);
+    zombie_moved_to(s);
+    zombie_moved_to(t);
+    struct slot *last = s;
+    while (chain_of(last) != NULL)
+        last = chain_of(last);
+    last->cap.data = (word_t)(uintptr_t)t;
+    set_waiting_for(t, last);
 }
 
 /* A container's caps are all deleted: release the rest of it. */
@@ -94,26 +158,24 @@ static void finalise_container(const struct cap *zombie)
         tcb_finalise((struct tcb *)(uintptr_t)zombie->obj);
 }
 
-/* The next occupied slot of the zombie's container, skipping the zombie's own slot. */
+/* The slot the zombie in s looks at next (its last slot not yet known empty), or NULL when none is left. */
 static struct slot *zombie_next(struct slot *s)
 {
+    if (s->cap.aux == 0)
+        return NULL;
     struct slot *first;
     word_t count;
     container_slots(&s->cap, &first, &count);
-    while (s->cap.aux > 0) {
-        struct slot *t = first + s->cap.aux - 1;
-        if (t != s && !slot_is_empty(t))
-            return t;
-        s->cap.aux--;
-    }
-    return NULL;
+    return first + s->cap.aux - 1;
 }
 
-static void swap_slots(struct slot *a, struct slot *b)
+/* Is slot s one of the slots of the container that zombie dismantles? */
+static bool inside(const struct cap *zombie, const struct slot *s)
 {
-    cdt_move(a, &ks.swap_slot);
-    cdt_move(b, a);
-    cdt_move(&ks.swap_slot, b);
+    struct slot *first;
+    word_t count;
+    container_slots(zombie, &first, &count);
+    return s >= first && s < first + count;
 }
 
 static bool needs_dismantling(const struct slot *s)
@@ -131,25 +193,47 @@ bool cap_delete(struct slot *s)
             return false;
         }
         zombify(s, NULL);
+    } else {
+        take_over(s); /* a zombie left by a stopped delete, or one waiting in such a delete's chain */
     }
-    /* s holds a zombie: fresh, or left by a preempted earlier call. */
+    /*
+     * s holds a zombie: fresh, or left by a preempted earlier call. Every step is a unit of work
+     * with a preemption point after it: a slot found empty, a cap deleted, a level down the
+     * chain or back up, so neither a long chain nor a large empty CNode runs unbounded.
+     *
+     * Once s lies inside a container dismantled here, though, nothing can name s any more (the
+     * container's last cap is, or was, the zombie in s) and, after that container is finalised,
+     * s is a slot of a dead object: stopping there would strand the work where no restart finds
+     * it. From then on this call finishes everything.
+     */
+    bool stranded = inside(&s->cap, s);
     for (;;) {
         struct slot *t = zombie_next(s);
         if (t == NULL) {
-            struct slot *waiting = (struct slot *)(uintptr_t)s->cap.data;
+            struct slot *waiting = chain_of(s);
             finalise_container(&s->cap);
             cdt_remove(s);
             if (waiting == NULL)
                 return false;
             cdt_move(waiting, s);
+            set_waiting_for(s, NULL);
+            zombie_moved_to(s);
+        } else if (t == s || slot_is_empty(t)) {
+            s->cap.aux--; /* known empty (or the zombie's own slot) */
+        } else if (t->cap.type == CAP_ZOMBIE) {
+            adopt(s, t);
+            stranded = stranded || inside(&s->cap, s);
         } else if (needs_dismantling(t)) {
             swap_slots(s, t);
+            zombie_moved_to(t);
             zombify(s, t);
+            stranded = stranded || inside(&s->cap, s);
         } else {
             delete_simple(t);
-            if (preemption_point())
-                return true;
+            s->cap.aux--;
         }
+        if (!stranded && preemption_point())
+            return true;
     }
 }
 

@@ -109,7 +109,8 @@ void sched_yield_current(void)
 void sched_tick(void)
 {
     struct tcb *t = ks.current;
-    if (t == &ks.idle)
+    /* NULL: the thread deleted its own TCB in a syscall that then stopped for this interrupt. */
+    if (t == NULL || t == &ks.idle)
         return;
     if (t->timeslice > 1) {
         t->timeslice--;

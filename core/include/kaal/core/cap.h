@@ -34,8 +34,9 @@ enum cap_type {
     CAP_IRQ_HANDLER = 18, /* obj = the interrupt line */
     /*
      * A container object (CNode, TCB) whose last cap is being deleted: the
-     * slot keeps the object while its contents are deleted. Never visible to
-     * user space: deletion finishes before the syscall returns.
+     * slot keeps the object while its contents are deleted. Seen between
+     * syscalls only when a Delete or Revoke stopped at a preemption point;
+     * then only Delete (or Revoke of an ancestor) continues it.
      */
     CAP_ZOMBIE = 32,
 };
@@ -69,7 +70,7 @@ struct slot {
     struct slot *first_child;
     struct slot *prev;        /* siblings */
     struct slot *next;
-    word_t reserved;          /* pads the slot to 2^KAAL_SLOT_BITS bytes */
+    word_t reserved;          /* a waiting zombie: the slot of the zombie it waits for (delete.c); else 0 */
 };
 
 _Static_assert(sizeof(struct slot) == BIT(KAAL_SLOT_BITS), "slot size must match the ABI");
