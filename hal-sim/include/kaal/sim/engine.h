@@ -1,0 +1,51 @@
+/*
+ * The sim execution engine: the kernel core on host threads.
+ *
+ * One simulated CPU: exactly one host thread at a time holds it (the baton)
+ * and only that thread runs component code or kernel code. A thread that
+ * enters the kernel runs it on its own host stack; when the kernel picks
+ * another thread, the baton is handed over and the caller parks. The launcher
+ * thread becomes the hardware-model loop: it owns time, raises the timer
+ * line, and holds the baton while the system is idle.
+ *
+ * See docs/sim.md.
+ */
+#ifndef KAAL_SIM_ENGINE_H
+#define KAAL_SIM_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kaal/abi/types.h>
+
+/* The registers of one syscall, in and out (the roles of docs/ABI.md). */
+struct sim_syscall_regs {
+    kaal_word_t cptr;    /* in: the cap; out: the badge */
+    kaal_word_t msginfo;
+    kaal_word_t mr[4];
+};
+
+/*
+ * Boot the kernel over `ram_bytes` of fresh host memory. Returns 0, or -1
+ * with a message on stderr.
+ */
+int sim_boot(size_t ram_bytes);
+
+/*
+ * Run the booted system: the root thread starts at entry(ipc_buffer,
+ * bootinfo, 0), the addresses of its IPC buffer and of the boot info.
+ * Returns the status given to sim_halt() once some thread halts the
+ * machine; every host thread of the system has ended by then.
+ */
+int sim_run(void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t));
+
+/* Stop the machine with a status (what sim_run returns). Called by a running thread; does not return. */
+_Noreturn void sim_halt(int status);
+
+/* A syscall by the calling thread (libkaal's sim side calls this). */
+void sim_syscall(kaal_word_t sysno, struct sim_syscall_regs *regs);
+
+/* The calling thread's IPC buffer, or NULL. */
+void *sim_ipc_buffer(void);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * libkaal: the user-side library. One API and one set of headers for both
+ * backends; only the raw syscall primitive differs (src/syscall_<backend>.c).
+ *
+ * Message registers: MR0..MR3 travel in registers, but user code reads and
+ * writes them all in the IPC buffer (kaal_set_mr/kaal_get_mr); the syscall
+ * stubs load MR0..MR3 from the buffer before the kernel entry and store
+ * them back after, as seL4's do. Extra caps: kaal_set_cap(i, cptr).
+ */
+#ifndef KAAL_KAAL_H
+#define KAAL_KAAL_H
+
+#include <stdbool.h>
+
+#include <kaal/abi/bootinfo.h>
+#include <kaal/abi/errors.h>
+#include <kaal/abi/faults.h>
+#include <kaal/abi/message.h>
+#include <kaal/abi/objects.h>
+#include <kaal/abi/syscalls.h>
+#include <kaal/abi/types.h>
+
+/* The calling thread's IPC buffer. */
+struct kaal_ipc_buffer *kaal_ipc_buffer(void);
+
+static inline void kaal_set_mr(unsigned i, kaal_word_t v) { kaal_ipc_buffer()->msg[i] = v; }
+static inline kaal_word_t kaal_get_mr(unsigned i) { return kaal_ipc_buffer()->msg[i]; }
+static inline void kaal_set_cap(unsigned i, kaal_cptr_t c) { kaal_ipc_buffer()->caps_or_badges[i] = c; }
+
+/* The raw primitive: one syscall with the message registers of the IPC buffer. */
+kaal_word_t kaal_syscall(kaal_word_t sysno, kaal_cptr_t cap, kaal_word_t info, kaal_word_t *badge);
+
+/* IPC (docs/ABI.md, "Syscalls"). Each returns the message info of what came back, where something does. */
+static inline kaal_word_t kaal_call(kaal_cptr_t cap, kaal_word_t info)
+{
+    return kaal_syscall(KAAL_SYS_CALL, cap, info, (kaal_word_t *)0);
+}
+static inline void kaal_send(kaal_cptr_t cap, kaal_word_t info) { kaal_syscall(KAAL_SYS_SEND, cap, info, 0); }
+static inline void kaal_nbsend(kaal_cptr_t cap, kaal_word_t info) { kaal_syscall(KAAL_SYS_NB_SEND, cap, info, 0); }
+static inline kaal_word_t kaal_recv(kaal_cptr_t cap, kaal_word_t *badge)
+{
+    return kaal_syscall(KAAL_SYS_RECV, cap, 0, badge);
+}
+static inline kaal_word_t kaal_nbrecv(kaal_cptr_t cap, kaal_word_t *badge)
+{
+    return kaal_syscall(KAAL_SYS_NB_RECV, cap, 0, badge);
+}
+static inline void kaal_reply(kaal_word_t info) { kaal_syscall(KAAL_SYS_REPLY, 0, info, 0); }
+static inline kaal_word_t kaal_reply_recv(kaal_cptr_t cap, kaal_word_t info, kaal_word_t *badge)
+{
+    return kaal_syscall(KAAL_SYS_REPLY_RECV, cap, info, badge);
+}
+static inline void kaal_yield(void) { kaal_syscall(KAAL_SYS_YIELD, 0, 0, 0); }
+
+/* Notifications: Signal, Wait (returns the word), Poll (0 if nothing). */
+static inline void kaal_signal(kaal_cptr_t ntfn) { kaal_syscall(KAAL_SYS_SEND, ntfn, 0, 0); }
+static inline kaal_word_t kaal_wait(kaal_cptr_t ntfn)
+{
+    kaal_word_t word = 0;
+    kaal_syscall(KAAL_SYS_RECV, ntfn, 0, &word);
+    return word;
+}
+static inline kaal_word_t kaal_poll(kaal_cptr_t ntfn)
+{
+    kaal_word_t word = 0;
+    kaal_syscall(KAAL_SYS_NB_RECV, ntfn, 0, &word);
+    return word;
+}
+
+/*
+ * Invocations: each returns the error code (KAAL_OK on success); the error's
+ * detail is in kaal_get_mr(0..).
+ */
+int kaal_untyped_retype(kaal_cptr_t ut, kaal_word_t type, kaal_word_t size, kaal_cptr_t root,
+                        kaal_word_t node_index, kaal_word_t node_depth, kaal_word_t offset, kaal_word_t num);
+int kaal_cnode_copy(kaal_cptr_t dest_root, kaal_word_t dest, kaal_word_t dest_depth, kaal_cptr_t src_root,
+                    kaal_word_t src, kaal_word_t src_depth, kaal_word_t rights);
+int kaal_cnode_mint(kaal_cptr_t dest_root, kaal_word_t dest, kaal_word_t dest_depth, kaal_cptr_t src_root,
+                    kaal_word_t src, kaal_word_t src_depth, kaal_word_t rights, kaal_word_t data);
+int kaal_cnode_move(kaal_cptr_t dest_root, kaal_word_t dest, kaal_word_t dest_depth, kaal_cptr_t src_root,
+                    kaal_word_t src, kaal_word_t src_depth);
+int kaal_cnode_mutate(kaal_cptr_t dest_root, kaal_word_t dest, kaal_word_t dest_depth, kaal_cptr_t src_root,
+                      kaal_word_t src, kaal_word_t src_depth, kaal_word_t data);
+int kaal_cnode_delete(kaal_cptr_t root, kaal_word_t index, kaal_word_t depth);
+int kaal_cnode_revoke(kaal_cptr_t root, kaal_word_t index, kaal_word_t depth);
+
+int kaal_tcb_configure(kaal_cptr_t tcb, kaal_cptr_t cspace, kaal_cptr_t vspace, kaal_cptr_t buffer_frame,
+                       kaal_word_t buffer_offset, kaal_cptr_t fault_ep);
+int kaal_tcb_read_registers(kaal_cptr_t tcb, kaal_word_t count, kaal_word_t *regs);
+int kaal_tcb_write_registers(kaal_cptr_t tcb, bool resume, kaal_word_t count, const kaal_word_t *regs);
+int kaal_tcb_resume(kaal_cptr_t tcb);
+int kaal_tcb_suspend(kaal_cptr_t tcb);
+int kaal_tcb_set_priority(kaal_cptr_t tcb, kaal_cptr_t authority, kaal_word_t priority);
+int kaal_tcb_set_mc_priority(kaal_cptr_t tcb, kaal_cptr_t authority, kaal_word_t mcp);
+int kaal_tcb_bind_notification(kaal_cptr_t tcb, kaal_cptr_t ntfn);
+int kaal_tcb_unbind_notification(kaal_cptr_t tcb);
+
+int kaal_irq_control_get(kaal_cptr_t control, kaal_word_t line, kaal_cptr_t dest_root, kaal_word_t dest,
+                         kaal_word_t dest_depth);
+int kaal_irq_handler_set_notification(kaal_cptr_t handler, kaal_cptr_t ntfn);
+int kaal_irq_handler_ack(kaal_cptr_t handler);
+int kaal_irq_handler_clear(kaal_cptr_t handler);
+
+/*
+ * Start a thread at entry(arg0, arg1, arg2) with stack pointer sp: writes
+ * pc, sp and the first three argument registers, and resumes it.
+ */
+int kaal_tcb_start(kaal_cptr_t tcb, void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t), kaal_word_t sp,
+                   kaal_word_t arg0, kaal_word_t arg1, kaal_word_t arg2);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * Invocation wrappers: arguments into the message, one Call, the error code
+ * out of the answer's label. The argument orders are those of docs/ABI.md.
+ */
+#include <kaal/kaal.h>
+
+static int invoke(kaal_cptr_t cap, kaal_word_t label, const kaal_word_t *args, unsigned nargs,
+                  const kaal_cptr_t *caps, unsigned ncaps)
+{
+    for (unsigned i = 0; i < nargs; i++)
+        kaal_set_mr(i, args[i]);
+    for (unsigned i = 0; i < ncaps; i++)
+        kaal_set_cap(i, caps[i]);
+    kaal_word_t answer = kaal_call(cap, kaal_msginfo(label, 0, ncaps, nargs));
+    return (int)kaal_msginfo_label(answer);
+}
+
+#define INVOKE(cap, label, caps, ...)                                                                              \
+    invoke((cap), (label), (const kaal_word_t[]){__VA_ARGS__}, sizeof((const kaal_word_t[]){__VA_ARGS__}) /       \
+                                                                  sizeof(kaal_word_t),                             \
+           (caps), sizeof(caps) / sizeof(kaal_cptr_t))
+
+int kaal_untyped_retype(kaal_cptr_t ut, kaal_word_t type, kaal_word_t size, kaal_cptr_t root,
+                        kaal_word_t node_index, kaal_word_t node_depth, kaal_word_t offset, kaal_word_t num)
+{
+    kaal_cptr_t caps[] = {root};
+    return INVOKE(ut, KAAL_UNTYPED_RETYPE, caps, type, size, node_index, node_depth, offset, num);
+}
+
+int kaal_cnode_copy(kaal_cptr_t dest_root, kaal_word_t dest, kaal_word_t dest_depth, kaal_cptr_t src_root,
+                    kaal_word_t src, kaal_word_t src_depth, kaal_word_t rights)
+{
+    kaal_cptr_t caps[] = {src_root};
+    return INVOKE(dest_root, KAAL_CNODE_COPY, caps, dest, dest_depth, src, src_depth, rights);
+}
+
+int kaal_cnode_mint(kaal_cptr_t dest_root, kaal_word_t dest, kaal_word_t dest_depth, kaal_cptr_t src_root,
+                    kaal_word_t src, kaal_word_t src_depth, kaal_word_t rights, kaal_word_t data)
+{
+    kaal_cptr_t caps[] = {src_root};
+    return INVOKE(dest_root, KAAL_CNODE_MINT, caps, dest, dest_depth, src, src_depth, rights, data);
+}
+
+int kaal_cnode_move(kaal_cptr_t dest_root, kaal_word_t dest, kaal_word_t dest_depth, kaal_cptr_t src_root,
+                    kaal_word_t src, kaal_word_t src_depth)
+{
+    kaal_cptr_t caps[] = {src_root};
+    return INVOKE(dest_root, KAAL_CNODE_MOVE, caps, dest, dest_depth, src, src_depth);
+}
+
+int kaal_cnode_mutate(kaal_cptr_t dest_root, kaal_word_t dest, kaal_word_t dest_depth, kaal_cptr_t src_root,
+                      kaal_word_t src, kaal_word_t src_depth, kaal_word_t data)
+{
+    kaal_cptr_t caps[] = {src_root};
+    return INVOKE(dest_root, KAAL_CNODE_MUTATE, caps, dest, dest_depth, src, src_depth, data);
+}
+
+int kaal_cnode_delete(kaal_cptr_t root, kaal_word_t index, kaal_word_t depth)
+{
+    return invoke(root, KAAL_CNODE_DELETE, (const kaal_word_t[]){index, depth}, 2, 0, 0);
+}
+
+int kaal_cnode_revoke(kaal_cptr_t root, kaal_word_t index, kaal_word_t depth)
+{
+    return invoke(root, KAAL_CNODE_REVOKE, (const kaal_word_t[]){index, depth}, 2, 0, 0);
+}
+
+int kaal_tcb_configure(kaal_cptr_t tcb, kaal_cptr_t cspace, kaal_cptr_t vspace, kaal_cptr_t buffer_frame,
+                       kaal_word_t buffer_offset, kaal_cptr_t fault_ep)
+{
+    kaal_cptr_t caps[] = {cspace, vspace, buffer_frame};
+    return INVOKE(tcb, KAAL_TCB_CONFIGURE, caps, buffer_offset, fault_ep);
+}
+
+int kaal_tcb_read_registers(kaal_cptr_t tcb, kaal_word_t count, kaal_word_t *regs)
+{
+    int err = invoke(tcb, KAAL_TCB_READ_REGISTERS, (const kaal_word_t[]){count}, 1, 0, 0);
+    for (kaal_word_t i = 0; err == KAAL_OK && i < count; i++)
+        regs[i] = kaal_get_mr((unsigned)i);
+    return err;
+}
+
+int kaal_tcb_write_registers(kaal_cptr_t tcb, bool resume, kaal_word_t count, const kaal_word_t *regs)
+{
+    if (count > KAAL_MSG_MAX_WORDS - 2)
+        return KAAL_ERR_RANGE_ERROR; /* more than a message holds; the kernel would see it truncated */
+    kaal_set_mr(0, resume);
+    kaal_set_mr(1, count);
+    for (kaal_word_t i = 0; i < count; i++)
+        kaal_set_mr((unsigned)(2 + i), regs[i]);
+    kaal_word_t answer = kaal_call(tcb, kaal_msginfo(KAAL_TCB_WRITE_REGISTERS, 0, 0, 2 + count));
+    return (int)kaal_msginfo_label(answer);
+}
+
+int kaal_tcb_resume(kaal_cptr_t tcb) { return invoke(tcb, KAAL_TCB_RESUME, 0, 0, 0, 0); }
+int kaal_tcb_suspend(kaal_cptr_t tcb) { return invoke(tcb, KAAL_TCB_SUSPEND, 0, 0, 0, 0); }
+
+int kaal_tcb_set_priority(kaal_cptr_t tcb, kaal_cptr_t authority, kaal_word_t priority)
+{
+    kaal_cptr_t caps[] = {authority};
+    return INVOKE(tcb, KAAL_TCB_SET_PRIORITY, caps, priority);
+}
+
+int kaal_tcb_set_mc_priority(kaal_cptr_t tcb, kaal_cptr_t authority, kaal_word_t mcp)
+{
+    kaal_cptr_t caps[] = {authority};
+    return INVOKE(tcb, KAAL_TCB_SET_MC_PRIORITY, caps, mcp);
+}
+
+int kaal_tcb_bind_notification(kaal_cptr_t tcb, kaal_cptr_t ntfn)
+{
+    kaal_cptr_t caps[] = {ntfn};
+    return invoke(tcb, KAAL_TCB_BIND_NOTIFICATION, 0, 0, caps, 1);
+}
+
+int kaal_tcb_unbind_notification(kaal_cptr_t tcb) { return invoke(tcb, KAAL_TCB_UNBIND_NOTIFICATION, 0, 0, 0, 0); }
+
+int kaal_irq_control_get(kaal_cptr_t control, kaal_word_t line, kaal_cptr_t dest_root, kaal_word_t dest,
+                         kaal_word_t dest_depth)
+{
+    kaal_cptr_t caps[] = {dest_root};
+    return INVOKE(control, KAAL_IRQ_CONTROL_GET, caps, line, dest, dest_depth);
+}
+
+int kaal_irq_handler_set_notification(kaal_cptr_t handler, kaal_cptr_t ntfn)
+{
+    kaal_cptr_t caps[] = {ntfn};
+    return invoke(handler, KAAL_IRQ_HANDLER_SET_NOTIFICATION, 0, 0, caps, 1);
+}
+
+int kaal_irq_handler_ack(kaal_cptr_t handler) { return invoke(handler, KAAL_IRQ_HANDLER_ACK, 0, 0, 0, 0); }
+int kaal_irq_handler_clear(kaal_cptr_t handler) { return invoke(handler, KAAL_IRQ_HANDLER_CLEAR, 0, 0, 0, 0); }
+
+int kaal_tcb_start(kaal_cptr_t tcb, void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t), kaal_word_t sp,
+                   kaal_word_t arg0, kaal_word_t arg1, kaal_word_t arg2)
+{
+    /* The register list starts pc, sp, then the argument registers (docs/ABI.md). */
+    kaal_word_t regs[] = {(kaal_word_t)(uintptr_t)entry, sp, arg0, arg1, arg2};
+    return kaal_tcb_write_registers(tcb, true, 5, regs);
+}
