@@ -22,24 +22,12 @@
 #include <kaal/core/invariants.h>
 #include <kaal/core/kernel.h>
 
+#include "fuzz_common.h"
 #include "hal_double.h"
 #include "kernel_driver.h"
 
 #define RAM_BITS 20u /* 1 MiB: small, so memory runs out and reuse paths run */
 #define SLOTS 48u    /* root slots the fuzzer plays with (untyped caps start at 16) */
-
-struct input {
-    const uint8_t *p;
-    size_t left;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < bytes && in->left > 0; i++, in->left--)
-        v |= (uint64_t)*in->p++ << (8 * i);
-    return v;
-}
 
 /* A word that is usually meaningful for the kernel and sometimes raw. */
 static kaal_word_t word(struct input *in)
@@ -55,15 +43,6 @@ static kaal_word_t word(struct input *in)
     if (sel < 224)
         return interesting[sel % (sizeof interesting / sizeof interesting[0])];
     return take(in, 8);
-}
-
-static void check(void)
-{
-    struct invariant_report r = kernel_check_invariants();
-    if (r.what != NULL) {
-        fprintf(stderr, "kernel invariant broken: %s (slot %p)\n", r.what, (const void *)r.where);
-        abort();
-    }
 }
 
 static void boot(void)

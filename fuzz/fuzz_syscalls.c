@@ -26,6 +26,7 @@
 #include <kaal/core/invariants.h>
 #include <kaal/core/kernel.h>
 
+#include "fuzz_common.h"
 #include "hal_double.h"
 #include "kernel_driver.h"
 
@@ -49,19 +50,6 @@ enum {
 static struct tcb *threads[THREADS + 1];
 static kaal_word_t first_untyped;
 
-struct input {
-    const uint8_t *p;
-    size_t left;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < bytes && in->left > 0; i++, in->left--)
-        v |= (uint64_t)*in->p++ << (8 * i);
-    return v;
-}
-
 static kaal_word_t word(struct input *in)
 {
     static const kaal_word_t interesting[] = {
@@ -76,15 +64,6 @@ static kaal_word_t word(struct input *in)
     if (sel < 240)
         return interesting[sel % (sizeof interesting / sizeof interesting[0])];
     return take(in, 8);
-}
-
-static void check(void)
-{
-    struct invariant_report r = kernel_check_invariants();
-    if (r.what != NULL) {
-        fprintf(stderr, "kernel invariant broken: %s (slot %p)\n", r.what, (const void *)r.where);
-        abort();
-    }
 }
 
 /* A setup step that must work; the world is the same for every input. */
