@@ -1,0 +1,27 @@
+/*
+ * A test component: a server that counts the calls it answered. The count
+ * is a global, so two instances of this component must count apart.
+ */
+#include <kaal/kaal.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+static kaal_word_t answered;
+
+EXPORT kaal_word_t *counter_address(void)
+{
+    return &answered;
+}
+
+/* Serve on endpoint `ep`: each call is answered with the number of calls so far. */
+EXPORT void kaal_main(kaal_word_t ep, kaal_word_t unused1, kaal_word_t unused2)
+{
+    (void)unused1, (void)unused2;
+    kaal_word_t badge;
+    kaal_recv(ep, &badge);
+    for (;;) {
+        answered++;
+        kaal_set_mr(0, answered);
+        kaal_reply_recv(ep, kaal_msginfo(0, 0, 0, 1), &badge);
+    }
+}
