@@ -28,6 +28,7 @@
 
 struct code_range {
     _Atomic uintptr_t start, end; /* end == 0: a free entry */
+    char name[SIM_COMPONENT_NAME_MAX];
 };
 
 static struct code_range ranges[MAX_INSTANCES];
@@ -88,10 +89,11 @@ static int find_code(struct dl_phdr_info *info, size_t size, void *arg)
     return 1;
 }
 
-static bool remember_range(uintptr_t start, uintptr_t end)
+static bool remember_range(uintptr_t start, uintptr_t end, const char *name)
 {
     for (unsigned i = 0; i < MAX_INSTANCES; i++) {
         if (atomic_load(&ranges[i].end) == 0) {
+            snprintf(ranges[i].name, sizeof ranges[i].name, "%s", name);
             atomic_store(&ranges[i].start, start);
             atomic_store(&ranges[i].end, end);
             return true;
@@ -126,7 +128,7 @@ int sim_component_load(const char *path, const char *name, struct sim_component 
     }
     struct range_search s = {.path = self_path};
     dl_iterate_phdr(find_code, &s);
-    if (s.end == 0 || !remember_range(s.start, s.end)) {
+    if (s.end == 0 || !remember_range(s.start, s.end, name)) {
         fprintf(stderr, "kaal-sim: component %s: %s\n", name,
                 s.end == 0 ? "no executable segment found" : "too many component instances");
         sim_component_unload(out);
@@ -158,12 +160,23 @@ void sim_component_unload(struct sim_component *c)
     c->code_start = c->code_end = 0;
 }
 
-bool sim_in_component_code(uintptr_t pc)
+static const struct code_range *range_at(uintptr_t pc)
 {
     for (unsigned i = 0; i < MAX_INSTANCES; i++) {
         uintptr_t end = atomic_load(&ranges[i].end);
         if (end != 0 && pc >= atomic_load(&ranges[i].start) && pc < end)
-            return true;
+            return &ranges[i];
     }
-    return false;
+    return NULL;
+}
+
+bool sim_in_component_code(uintptr_t pc)
+{
+    return range_at(pc) != NULL;
+}
+
+const char *sim_component_name_at(uintptr_t pc)
+{
+    const struct code_range *r = range_at(pc);
+    return r != NULL ? r->name : NULL;
 }

@@ -94,6 +94,9 @@ int main(int argc, char **argv)
     EXPECT(sim_in_component_code((uintptr_t)sim_component_symbol(&instance[1], "kaal_main")));
     EXPECT(!sim_in_component_code((uintptr_t)&strlen));
     EXPECT(!sim_in_component_code((uintptr_t)&main));
+    const char *name = sim_component_name_at((uintptr_t)sim_component_symbol(&instance[1], "kaal_main"));
+    EXPECT(name != NULL && strcmp(name, "counter.1") == 0);
+    EXPECT(sim_component_name_at((uintptr_t)&main) == NULL);
     EXPECT(sim_component_symbol(&instance[0], "no_such_symbol") == NULL);
     struct sim_component missing;
     EXPECT(sim_component_load("/nonexistent/component.so", "missing", &missing) == -1);

@@ -35,4 +35,7 @@ void sim_component_unload(struct sim_component *c);
 /* Is pc inside the code of a loaded component instance? Safe in a signal handler. */
 bool sim_in_component_code(uintptr_t pc);
 
+/* The name of the component instance whose code holds pc, or NULL. */
+const char *sim_component_name_at(uintptr_t pc);
+
 #endif
