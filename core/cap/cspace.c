@@ -69,7 +69,9 @@ struct slot *lookup_slot(const struct cap *root, word_t cptr, word_t depth, unsi
     return resolve(root, cptr, depth, LOOKUP_EXACT, pos, err);
 }
 
-struct slot *lookup_cap(const struct cap *root, word_t cptr, unsigned pos, struct syscall_error *err)
+/* The general case of lookup_cap: any number of levels, every failure reported. */
+static __attribute__((noinline)) struct slot *lookup_cap_walk(const struct cap *root, word_t cptr, unsigned pos,
+                                                              struct syscall_error *err)
 {
     struct slot *slot = resolve(root, cptr, KAAL_WORD_BITS, LOOKUP_TO_OBJECT, pos, err);
     if (slot != NULL && slot_is_empty(slot))
@@ -77,4 +79,23 @@ struct slot *lookup_cap(const struct cap *root, word_t cptr, unsigned pos, struc
                       "lookup of 0x%lx: empty slot", cptr),
                NULL;
     return slot;
+}
+
+struct slot *lookup_cap(const struct cap *root, word_t cptr, unsigned pos, struct syscall_error *err)
+{
+    /*
+     * The common case first: resolve()'s first step ends the lookup at a cap, because the root level
+     * uses all 64 bits or reaches a cap that is not a CNode. With 1 <= radix and guard_bits + radix
+     * <= 64, the guard is the top guard_bits bits (0 when there are none) and the index the radix bits
+     * below them, so this is the slot resolve() finds; the shifts are written so that none is by 64.
+     * Anything else, failures included, goes the general way.
+     */
+    word_t radix = root->size_bits, guard_bits = root->guard_bits;
+    if (root->type == CAP_CNODE && radix != 0 && guard_bits + radix <= KAAL_WORD_BITS &&
+        (cptr >> 1) >> (KAAL_WORD_BITS - 1 - guard_bits) == root->data) {
+        struct slot *first = cnode_slots(root) + ((cptr << guard_bits) >> (KAAL_WORD_BITS - radix));
+        if (!slot_is_empty(first) && (guard_bits + radix == KAAL_WORD_BITS || first->cap.type != CAP_CNODE))
+            return first;
+    }
+    return lookup_cap_walk(root, cptr, pos, err);
 }

@@ -6,10 +6,15 @@
  * an invocation on any other object. Call always gets an answer, so a cap it
  * cannot use is answered with an error; the other syscalls have no answer
  * to carry an error, so there it is a capability fault.
+ *
+ * Call and ReplyRecv first try the fastpath (fastpath.c), which completes the
+ * common IPC case with the same result as the code here, or changes nothing
+ * and hands the syscall to slowpath_syscall().
  */
 #include <kaal/abi/syscalls.h>
 #include <kaal/core/cspace.h>
 #include <kaal/core/entry.h>
+#include <kaal/core/fastpath.h>
 #include <kaal/core/fault.h>
 #include <kaal/core/ipc.h>
 #include <kaal/core/irq.h>
@@ -201,11 +206,9 @@ static void take_pending_interrupt(void)
         irq_handle(line);
 }
 
-void kernel_syscall(void)
+/* The slow path: every syscall, in full (fastpath.h). */
+void slowpath_syscall(struct tcb *t, word_t sysno)
 {
-    struct tcb *t = ks.current;
-    word_t sysno = hal_ctx_get(&t->ctx, HAL_REG_SYSNO);
-
     switch (sysno) {
     case KAAL_SYS_CALL:
         sys_call(t);
@@ -238,6 +241,23 @@ void kernel_syscall(void)
     }
     ks.work_units = 0; /* each kernel entry starts a fresh budget */
     schedule();
+}
+
+void kernel_syscall(void)
+{
+    struct tcb *t = ks.current;
+    word_t sysno = hal_ctx_get(&t->ctx, HAL_REG_SYSNO);
+
+    /*
+     * Call and ReplyRecv go to the fastpath first: it does the whole syscall, exactly as the slow
+     * path would, or changes nothing and goes on into the slow path itself (a tail call, as here).
+     */
+    if (sysno == KAAL_SYS_CALL)
+        fastpath_call(t);
+    else if (sysno == KAAL_SYS_REPLY_RECV)
+        fastpath_reply_recv(t);
+    else
+        slowpath_syscall(t, sysno);
 }
 
 void kernel_interrupt(void)

@@ -29,7 +29,8 @@ static void block_on(struct tcb *t, struct tcb_queue *q, word_t object, enum thr
 static void reply_setup(struct tcb *receiver, struct tcb *caller, bool can_grant)
 {
     struct slot *slot = &receiver->slots[TCB_SLOT_REPLY];
-    cap_delete(slot); /* an unanswered earlier caller stays blocked: as after a lost reply */
+    if (!slot_is_empty(slot))
+        cap_delete(slot); /* an unanswered earlier caller stays blocked: as after a lost reply */
     struct cap reply = {.obj = (word_t)(uintptr_t)caller, .type = CAP_REPLY, .rights = KAAL_RIGHTS_ALL,
                         .aux = can_grant};
     cdt_insert(&ks.cdt_root, slot, &reply);
