@@ -3,13 +3,12 @@
  *
  * Principle of operation:
  *   - every TCB that runs is carried by a host thread, made the first time
- *     the kernel picks the TCB; all of them are pinned to one host CPU, where
- *     a futex handoff between two threads is cheap and steady;
- *   - a thread holds the CPU ("the baton") while its `go` word is 1; it
- *     hands the CPU on by setting the next thread's word and waking it, then
- *     waits on its own. Wake tokens latch: a wake that comes before the
- *     target waits is found in the word, never lost; a wait interrupted by a
- *     signal simply waits again;
+ *     the kernel picks the TCB;
+ *   - a thread holds the CPU ("the baton") while its `go` word says so; it
+ *     hands the CPU on by setting the next thread's word (waking it if it
+ *     sleeps), then waits on its own word (see "The handoff" below). Wake
+ *     tokens latch: a baton given before the target waits is found in the
+ *     word, never lost; a wait interrupted by a signal simply waits again;
  *   - kernel code only ever runs on the thread that holds the baton, on that
  *     thread's own host stack: the core needs no locks;
  *   - the launcher thread is the hardware-model loop: it raises the timer
@@ -44,23 +43,128 @@
 /* A thread was started with no entry point. */
 #define SIM_EXCEPTION_NO_ENTRY 0x5e0u
 
+/*
+ * The handoff
+ * ===========
+ *
+ * What it costs decides the sim's IPC latency (docs/sim.md, "Handoff", has
+ * the measurements). Two ways to hand the baton over, chosen at run time:
+ *
+ *   PINNED  every sim thread on one host CPU (the launcher's); the giver
+ *           wakes the target by futex and sleeps on its own word, so the
+ *           host switches from one to the other on that CPU: ~2 us each way
+ *           here, steady, whatever else the machine runs.
+ *   SPREAD  threads may sit on different host CPUs. A thread that gives
+ *           the baton to another component thread spins (bounded, with a
+ *           pause instruction) on its own word, on a CPU other than the
+ *           target's, before it sleeps: when the answer comes within the
+ *           spin, no syscall and no host scheduler at all: ~0.1 us each
+ *           way here, the kernel's work included. But a wake-up of a thread
+ *           asleep on another (idle, halted) vCPU costs 30-50 us, and a
+ *           spinner whose CPU is taken by a busy host thread stalls the
+ *           baton for a time slice (milliseconds).
+ *
+ * Which one is better depends on the workload and on what else runs on the
+ * host, so the engine measures it (struct handoff_control): the wall time
+ * per handoff over windows of HANDOFF_WINDOW_NS, idle time left out; a
+ * SPREAD window counts HANDOFF_SPREAD_WEIGHT times its time, since it keeps
+ * a second host CPU busy (on a shared machine, spinning that gains 10% is a
+ * bad trade: it takes a CPU from someone else, and it is what stalls). Now
+ * and then one window runs in the other mode (a probe), which is kept if it
+ * was clearly cheaper. A losing probe doubles the wait before the next one;
+ * while the mode in use costs under half what the other one did, the next
+ * probe waits for the longest gap. So the mode that loses costs little,
+ * and a change of workload or of host load is still seen within seconds.
+ * One host CPU: PINNED only.
+ * KAAL_SIM_HANDOFF=pinned|spread in the environment fixes the mode
+ * (measurements, tests); KAAL_SIM_HANDOFF_TRACE=1 prints every window.
+ *
+ * The `go` word of a thread: BATON_NONE, BATON_GO (given, not yet taken),
+ * BATON_SPINNING (its owner spins on it) or BATON_ASLEEP (its owner sleeps
+ * on it in the futex). Only the owner sets NONE, SPINNING and ASLEEP, and
+ * only by a compare-and-swap from NONE or from its own SPINNING/ASLEEP,
+ * which fails if GO came first; only a giver sets GO, by an atomic exchange,
+ * and wakes the futex when it finds ASLEEP. The futex wait returns at once
+ * unless the word still says ASLEEP. So no give is lost, and EINTR or a
+ * spurious wake-up just means "look at the word again".
+ *
+ * Spin slots: at most one spinner per host CPU but the one the baton holder
+ * needs (eng.spinners). A giver that finds its target SPINNING takes over
+ * the target's slot, since the target stops spinning: in a ping-pong the
+ * slot goes back and forth with the baton and the giver may spin at once.
+ */
+enum { BATON_NONE, BATON_GO, BATON_SPINNING, BATON_ASLEEP };
+enum handoff_mode { HANDOFF_PINNED, HANDOFF_SPREAD };
+
+/* How long a thread spins for the baton before it sleeps: about one cross-CPU wake-up. */
+#define HANDOFF_SPIN_NS 30000u
+/* The controller's window, and the gaps between probes of the other mode (in windows). */
+#define HANDOFF_WINDOW_NS 10000000u
+#define HANDOFF_PROBE_GAP_MIN 4u
+#define HANDOFF_PROBE_GAP_MAX 256u
+/* SPREAD's cost counts this many times (see above). */
+#define HANDOFF_SPREAD_WEIGHT 1.5
+/* A probe wins when it costs under this share of the running average of the mode before it. */
+#define HANDOFF_PROBE_WIN 0.9
+/* No probe before the longest gap while the mode in use costs under this share of the other. */
+#define HANDOFF_CLEAR_WIN 0.5
+/* The clock is read once per this many handoffs. */
+#define HANDOFF_CLOCK_EVERY 64u
+
+/* One per host thread, on a cache line of its own: a spinner reads `go` there, in a loop. */
 struct sim_thread {
-    _Atomic uint32_t go; /* 1: this thread holds the CPU */
+    _Atomic uint32_t go; /* BATON_*: written by givers, read by the owner */
+    _Atomic int cpu;     /* the host CPU this thread is pinned to (set by the thread itself; others read it as a hint) */
+    unsigned id;         /* order of making, from 0 (the launcher) */
     pthread_t pthread;
     struct tcb *tcb;     /* NULL for the hardware-model thread */
     struct sim_thread *next_made;
+} __attribute__((aligned(64)));
+
+/* The mode controller; touched only by the thread holding the baton. */
+struct handoff_control {
+    bool adaptive;         /* false: the mode was fixed (environment, or one host CPU) */
+    bool trace;
+    bool probing;          /* the current window runs the other mode, on trial */
+    unsigned probe_gap;    /* windows between probes */
+    unsigned to_probe;     /* windows left before the next probe */
+    unsigned since_probe;  /* windows since the last probe */
+    uint64_t window_start; /* ns */
+    uint64_t idle_ns;      /* time the idle thread slept in this window */
+    uint64_t handoffs;     /* in this window */
+    double cost[2];        /* weighted ns per handoff of each mode: a running average of its windows; 0: none yet */
 };
 
 static struct {
     struct sim_thread hw;    /* the launcher: hardware model and idle */
     struct sim_thread *made; /* every component thread, for the teardown */
-    cpu_set_t cpu;           /* the one host CPU all sim threads share */
+    unsigned made_count;     /* for the next thread's id */
+    cpu_set_t cpus;          /* the host CPUs the launcher could use when sim_run began (restored at its end) */
+    int ncpus;
+    int home;                /* the launcher's CPU: every thread's CPU in PINNED mode */
+    _Atomic int mode;        /* enum handoff_mode; written by the baton holder, read by anyone */
+    _Atomic int spinners;    /* threads spinning for the baton now */
+    int max_spinners;        /* host CPUs minus the one the baton holder runs on */
+    struct handoff_control ctl;
     _Atomic int halted;
     int status;
     void *ram;
 } eng;
 
 static __thread struct sim_thread *self;
+
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ volatile("yield" ::: "memory")
+#else
+#define cpu_relax() atomic_signal_fence(memory_order_seq_cst)
+#endif
+
+static uint64_t now_ns(void)
+{
+    return hal_timer_now_ns();
+}
 
 static void futex_wait(_Atomic uint32_t *word, uint32_t expected, const struct timespec *timeout)
 {
@@ -73,19 +177,248 @@ static void futex_wake(_Atomic uint32_t *word)
     syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-static void give(struct sim_thread *t)
+/* Pin the calling thread to one host CPU. */
+static void move_to(struct sim_thread *me, int cpu)
 {
-    atomic_store(&t->go, 1);
-    futex_wake(&t->go);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (pthread_setaffinity_np(pthread_self(), sizeof one, &one) == 0)
+        atomic_store_explicit(&me->cpu, cpu, memory_order_relaxed);
 }
 
-/* Wait for the baton. A component thread woken by the teardown ends here. */
-static void park(struct sim_thread *me)
+/*
+ * A host CPU of the run other than `avoid` (there is one: SPREAD needs two),
+ * chosen by the thread's id so that spinners spread over more than two CPUs.
+ */
+static int cpu_other_than(int avoid, const struct sim_thread *me)
 {
-    while (atomic_exchange(&me->go, 0) == 0)
-        futex_wait(&me->go, 0, NULL);
+    int skip = (int)(me->id % (unsigned)(eng.ncpus - 1));
+    for (int i = 1; i < CPU_SETSIZE; i++) {
+        int c = (avoid + i) % CPU_SETSIZE;
+        if (CPU_ISSET(c, &eng.cpus) && skip-- == 0)
+            return c;
+    }
+    return avoid;
+}
+
+/* Hand the baton to t. True if t was spinning for it: its spin slot is the caller's now. */
+static bool give(struct sim_thread *t)
+{
+    uint32_t was = atomic_exchange_explicit(&t->go, BATON_GO, memory_order_acq_rel);
+    if (was == BATON_ASLEEP)
+        futex_wake(&t->go);
+    return was == BATON_SPINNING;
+}
+
+/* Take a baton that was given (the owner only). */
+static bool try_take(struct sim_thread *me)
+{
+    if (atomic_load_explicit(&me->go, memory_order_acquire) != BATON_GO)
+        return false;
+    atomic_store_explicit(&me->go, BATON_NONE, memory_order_relaxed);
+    return true;
+}
+
+/* Sleep once on the word, until a give, a timeout (NULL: none), a signal or a spurious wake-up. */
+static bool sleep_for_baton(struct sim_thread *me, const struct timespec *timeout)
+{
+    uint32_t seen = BATON_NONE;
+    if (atomic_compare_exchange_strong(&me->go, &seen, BATON_ASLEEP))
+        futex_wait(&me->go, BATON_ASLEEP, timeout);
+    /* Still ASLEEP: nothing came; say so no more, so that a later giver does not wake in vain. */
+    seen = BATON_ASLEEP;
+    if (atomic_compare_exchange_strong(&me->go, &seen, BATON_NONE))
+        return false;
+    return try_take(me);
+}
+
+static bool take_spin_slot(void)
+{
+    int n = atomic_load_explicit(&eng.spinners, memory_order_relaxed);
+    do {
+        if (n >= eng.max_spinners)
+            return false;
+    } while (!atomic_compare_exchange_weak_explicit(&eng.spinners, &n, n + 1, memory_order_relaxed,
+                                                    memory_order_relaxed));
+    return true;
+}
+
+static void drop_spin_slot(void)
+{
+    atomic_fetch_sub_explicit(&eng.spinners, 1, memory_order_relaxed);
+}
+
+/*
+ * Spin on the word for up to HANDOFF_SPIN_NS, pausing between looks; the
+ * caller holds a spin slot. If the baton comes while the word says
+ * SPINNING, the giver has taken the slot over; else it is dropped here.
+ */
+static bool spin_for_baton(struct sim_thread *me)
+{
+    uint32_t seen = BATON_NONE;
+    if (!atomic_compare_exchange_strong(&me->go, &seen, BATON_SPINNING)) {
+        drop_spin_slot(); /* GO came first: the giver saw no spinner */
+        return try_take(me);
+    }
+    uint64_t deadline = 0; /* read the clock only once the first round of looks failed */
+    do {
+        for (unsigned i = 0; i < 64; i++) {
+            if (try_take(me))
+                return true;
+            cpu_relax();
+        }
+        if (deadline == 0)
+            deadline = now_ns() + HANDOFF_SPIN_NS;
+    } while (now_ns() < deadline);
+    seen = BATON_SPINNING;
+    if (atomic_compare_exchange_strong(&me->go, &seen, BATON_NONE)) {
+        drop_spin_slot();
+        return false;
+    }
+    return try_take(me); /* GO came at the last moment, with the slot */
+}
+
+/*
+ * Spin for the baton just given to `next`? Only in SPREAD mode and only for
+ * a component thread (a baton handed to the idle thread waits for time).
+ */
+static bool spin_worth_it(struct sim_thread *me, struct sim_thread *next)
+{
+    return next != NULL && next != &eng.hw && me != &eng.hw &&
+           atomic_load_explicit(&eng.mode, memory_order_relaxed) == HANDOFF_SPREAD;
+}
+
+/*
+ * Wait for the baton after giving it to `next` (NULL: a new thread's first
+ * wait); `slot`: the give took over a spin slot. A spinner never shares a
+ * host CPU with the thread it waits for: it moves away first (once per pair,
+ * in practice). On return the caller holds the CPU, on the CPU the mode
+ * wants. A component thread woken by the teardown ends here.
+ */
+static void park(struct sim_thread *me, struct sim_thread *next, bool slot)
+{
+    bool taken = false;
+    if (spin_worth_it(me, next) && (slot || take_spin_slot())) {
+        int there = atomic_load_explicit(&next->cpu, memory_order_relaxed);
+        if (atomic_load_explicit(&me->cpu, memory_order_relaxed) == there)
+            move_to(me, cpu_other_than(there, me));
+        taken = spin_for_baton(me);
+    } else if (slot) {
+        drop_spin_slot();
+    }
+    while (!taken)
+        taken = sleep_for_baton(me, NULL);
     if (atomic_load(&eng.halted) && me != &eng.hw)
         pthread_exit(NULL);
+    if (atomic_load_explicit(&eng.mode, memory_order_relaxed) == HANDOFF_PINNED &&
+        atomic_load_explicit(&me->cpu, memory_order_relaxed) != eng.home)
+        move_to(me, eng.home);
+}
+
+static const char *mode_name(int mode)
+{
+    return mode == HANDOFF_SPREAD ? "spread" : "pinned";
+}
+
+/*
+ * Close a controller window: its cost per handoff decides whether a probe of
+ * the other mode is kept, or whether one starts now.
+ */
+static void control_window(uint64_t now)
+{
+    struct handoff_control *c = &eng.ctl;
+    uint64_t busy = now - c->window_start;
+    busy = busy > c->idle_ns ? busy - c->idle_ns : 0;
+    int mode = atomic_load_explicit(&eng.mode, memory_order_relaxed);
+    double ns = (double)busy / (double)c->handoffs;
+    double cost = mode == HANDOFF_SPREAD ? ns * HANDOFF_SPREAD_WEIGHT : ns;
+    int next = mode;
+    const char *why = "stay";
+    if (c->probing) {
+        /* One window of the other mode against the running average of the mode in use before it. */
+        c->probing = false;
+        c->since_probe = 0;
+        c->cost[mode] = cost;
+        if (cost < c->cost[!mode] * HANDOFF_PROBE_WIN) {
+            c->probe_gap = HANDOFF_PROBE_GAP_MIN;
+            why = "the probe won";
+        } else {
+            next = !mode;
+            c->probe_gap = c->probe_gap * 2 > HANDOFF_PROBE_GAP_MAX ? HANDOFF_PROBE_GAP_MAX : c->probe_gap * 2;
+            why = "the probe lost";
+        }
+        c->to_probe = c->probe_gap;
+    } else {
+        /* A running average over about four windows: one stalled window does not decide alone. */
+        c->cost[mode] = c->cost[mode] > 0 ? (3 * c->cost[mode] + cost) / 4 : cost;
+        c->since_probe++;
+        if (--c->to_probe == 0) {
+            if (c->cost[!mode] > 0 && c->cost[mode] < c->cost[!mode] * HANDOFF_CLEAR_WIN &&
+                c->since_probe < HANDOFF_PROBE_GAP_MAX) {
+                c->to_probe = c->probe_gap; /* far ahead of the other mode: no probe yet */
+            } else {
+                c->probing = true;
+                next = !mode;
+                why = "probe";
+            }
+        }
+    }
+    if (c->trace)
+        fprintf(stderr, "kaal-sim: handoff: %s %.0f ns per handoff (weighted %.0f; %llu handoffs, %.1f ms idle): %s -> %s\n",
+                mode_name(mode), ns, cost, (unsigned long long)c->handoffs, (double)c->idle_ns / 1e6, why,
+                mode_name(next));
+    atomic_store_explicit(&eng.mode, next, memory_order_relaxed);
+    c->window_start = now;
+    c->idle_ns = 0;
+    c->handoffs = 0;
+}
+
+/* The baton holder counts a handoff; now and then the window is closed. */
+static void control_count(void)
+{
+    struct handoff_control *c = &eng.ctl;
+    if (!c->adaptive || ++c->handoffs % HANDOFF_CLOCK_EVERY != 0)
+        return;
+    uint64_t now = now_ns();
+    if (now - c->window_start >= HANDOFF_WINDOW_NS)
+        control_window(now);
+}
+
+/* Set up the handoff for a run: the CPUs, the mode, the controller. The calling thread is the launcher. */
+static void handoff_init(void)
+{
+    if (pthread_getaffinity_np(pthread_self(), sizeof eng.cpus, &eng.cpus) != 0) {
+        CPU_ZERO(&eng.cpus);
+        CPU_SET(0, &eng.cpus);
+    }
+    int cpu = sched_getcpu();
+    eng.home = cpu >= 0 && CPU_ISSET(cpu, &eng.cpus) ? cpu : 0;
+    eng.ncpus = CPU_COUNT(&eng.cpus);
+    eng.max_spinners = eng.ncpus - 1;
+    move_to(&eng.hw, eng.home);
+    atomic_store(&eng.spinners, 0);
+
+    const char *want = getenv("KAAL_SIM_HANDOFF");
+    const char *trace = getenv("KAAL_SIM_HANDOFF_TRACE");
+    int mode = eng.ncpus > 1 ? HANDOFF_SPREAD : HANDOFF_PINNED;
+    bool adaptive = eng.ncpus > 1;
+    if (want != NULL && strcmp(want, "pinned") == 0) {
+        mode = HANDOFF_PINNED;
+        adaptive = false;
+    } else if (want != NULL && strcmp(want, "spread") == 0 && eng.ncpus > 1) {
+        adaptive = false;
+    } else if (want != NULL && *want != '\0' && strcmp(want, "adaptive") != 0 && strcmp(want, "spread") != 0) {
+        fprintf(stderr, "kaal-sim: KAAL_SIM_HANDOFF='%s' is not pinned, spread or adaptive; adaptive it is\n", want);
+    }
+    atomic_store(&eng.mode, mode);
+    eng.ctl = (struct handoff_control){
+        .adaptive = adaptive,
+        .trace = trace != NULL && *trace != '\0' && strcmp(trace, "0") != 0,
+        .probe_gap = HANDOFF_PROBE_GAP_MIN,
+        .to_probe = HANDOFF_PROBE_GAP_MIN,
+        .window_start = now_ns(),
+    };
 }
 
 static void *thread_main(void *arg);
@@ -99,18 +432,24 @@ static struct sim_thread *host_thread(struct tcb *t)
 {
     if (t->ctx.thread != NULL)
         return t->ctx.thread;
-    struct sim_thread *st = calloc(1, sizeof *st);
+    struct sim_thread *st = aligned_alloc(_Alignof(struct sim_thread), sizeof *st);
     if (st == NULL) {
         fprintf(stderr, "kaal-sim: out of host memory for a thread\n");
         abort();
     }
+    memset(st, 0, sizeof *st);
+    st->cpu = eng.home;
+    st->id = ++eng.made_count;
     st->tcb = t;
     st->next_made = eng.made;
     eng.made = st;
     t->ctx.thread = st;
+    cpu_set_t home;
+    CPU_ZERO(&home);
+    CPU_SET(eng.home, &home);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setaffinity_np(&attr, sizeof eng.cpu, &eng.cpu);
+    pthread_attr_setaffinity_np(&attr, sizeof home, &home);
     pthread_attr_setstacksize(&attr, 256u << 10); /* ASan doubles frames; 128 KiB was seen to be enough */
     int err = pthread_create(&st->pthread, &attr, thread_main, st);
     pthread_attr_destroy(&attr);
@@ -133,19 +472,17 @@ static bool run_current(void)
 {
     struct sim_thread *me = self;
     struct tcb *next = ks.current;
-    if (next == &ks.idle) {
-        if (me == &eng.hw)
-            return true;
-        give(&eng.hw);
-    } else {
-        struct sim_thread *t = host_thread(next);
-        if (t == me)
-            return true;
-        give(t);
-    }
-    if (me == &eng.hw)
+    struct sim_thread *t = next == &ks.idle ? &eng.hw : host_thread(next);
+    if (t == me)
+        return true;
+    control_count();
+    bool slot = give(t);
+    if (me == &eng.hw) {
+        if (slot)
+            drop_spin_slot(); /* the idle thread never spins */
         return false;
-    park(me);
+    }
+    park(me, t, slot);
     return true;
 }
 
@@ -187,7 +524,7 @@ static void *thread_main(void *arg)
 {
     struct sim_thread *me = arg;
     self = me;
-    park(me);
+    park(me, NULL, false);
     for (;;) {
         struct hal_context *ctx = &me->tcb->ctx;
         kaal_word_t pc = hal_ctx_pc(ctx);
@@ -259,7 +596,7 @@ static void hardware_loop(void)
             deadline = 0;
         }
         if (!holding)
-            holding = atomic_exchange(&eng.hw.go, 0) == 1;
+            holding = try_take(&eng.hw);
         if (atomic_load(&eng.halted))
             break;
         if (holding && sim_intc_any_pending()) {
@@ -269,23 +606,23 @@ static void hardware_loop(void)
         }
         uint64_t wait = deadline == 0 ? 100000000u : deadline - now; /* re-check at least every 100 ms */
         struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000u), .tv_nsec = (long)(wait % 1000000000u)};
-        if (holding)
+        if (holding) {
             nanosleep(&ts, NULL); /* idle: only time can bring work */
-        else
-            futex_wait(&eng.hw.go, 0, &ts);
+            eng.ctl.idle_ns += hal_timer_now_ns() - now; /* not the handoff's cost */
+        } else {
+            holding = sleep_for_baton(&eng.hw, &ts);
+        }
     }
 }
 
 int sim_run(void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t))
 {
-    CPU_ZERO(&eng.cpu);
-    int cpu = sched_getcpu();
-    CPU_SET(cpu < 0 ? 0 : cpu, &eng.cpu);
-    pthread_setaffinity_np(pthread_self(), sizeof eng.cpu, &eng.cpu);
     self = &eng.hw;
     atomic_store(&eng.halted, 0);
-    atomic_store(&eng.hw.go, 0);
+    atomic_store(&eng.hw.go, BATON_NONE);
+    handoff_init();
     eng.made = NULL;
+    eng.made_count = 0;
 
     struct tcb *root = ks.current;
     hal_ctx_set_pc(&root->ctx, (kaal_word_t)(uintptr_t)entry);
@@ -306,5 +643,6 @@ int sim_run(void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t))
     }
     free(eng.ram);
     eng.ram = NULL;
+    pthread_setaffinity_np(pthread_self(), sizeof eng.cpus, &eng.cpus);
     return eng.status;
 }
