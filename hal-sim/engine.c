@@ -34,6 +34,7 @@
 #include <kaal/core/kernel.h>
 #include <kaal/hal/cpu.h>
 #include <kaal/hal/timer.h>
+#include <kaal/sim/component.h>
 #include <kaal/sim/engine.h>
 
 #include "sim_internal.h"
@@ -531,6 +532,13 @@ static void *thread_main(void *arg)
         if (pc == 0) {
             kernel_user_exception(SIM_EXCEPTION_NO_ENTRY, 0);
         } else {
+            /* gdb lists threads by name: a thread starting in a component carries the component's. */
+            const char *component = sim_component_name_at((uintptr_t)pc);
+            if (component != NULL) {
+                char name[16];
+                snprintf(name, sizeof name, "%s", component);
+                pthread_setname_np(pthread_self(), name);
+            }
             void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t) =
                 (void (*)(kaal_word_t, kaal_word_t, kaal_word_t))(uintptr_t)pc;
             entry(hal_ctx_get(ctx, HAL_REG_CPTR), hal_ctx_get(ctx, HAL_REG_MSGINFO),

@@ -76,6 +76,11 @@ static void root(kaal_word_t ipc_buffer, kaal_word_t bootinfo, kaal_word_t unuse
         for (int i = 0; i < 2; i++)
             address[i] = (kaal_word_t * (*)(void)) sim_component_symbol(&instance[i], "counter_address");
         EXPECT(*address[0]() == 3 && *address[1]() == 1);
+        /* Each server's host thread carries its component instance's name. */
+        const char *name0 = sim_component_symbol(&instance[0], "thread_name");
+        const char *name1 = sim_component_symbol(&instance[1], "thread_name");
+        EXPECT(name0 != NULL && strcmp(name0, "counter.0") == 0);
+        EXPECT(name1 != NULL && strcmp(name1, "counter.1") == 0);
     }
     sim_halt(failures == 0 ? 0 : 1);
 }
