@@ -50,6 +50,7 @@
 #include <kaal/core/fastpath.h>
 #include <kaal/core/ipc.h>
 #include <kaal/core/kernel.h>
+#include <kaal/core/ready_queue.h>
 
 #ifdef KAAL_DEBUG
 struct fastpath_stats fastpath_stats;
@@ -80,67 +81,6 @@ static inline struct slot *lookup_endpoint(const struct tcb *t, word_t cptr)
         return NULL;
     struct slot *slot = cnode_slots(root) + ((cptr << guard_bits) >> (KAAL_WORD_BITS - radix));
     return slot->cap.type == CAP_ENDPOINT ? slot : NULL;
-}
-
-/* sched.c's bitmap_set and bitmap_clear. */
-static inline void ready_bit_set(unsigned p)
-{
-    ks.ready_l2[p / 64] |= BIT(p % 64);
-    ks.ready_l1 |= BIT(p / 64);
-}
-
-static inline void ready_bit_clear(unsigned p)
-{
-    ks.ready_l2[p / 64] &= ~BIT(p % 64);
-    if (ks.ready_l2[p / 64] == 0)
-        ks.ready_l1 &= ~BIT(p / 64);
-}
-
-/*
- * The ready-queue steps of sched.c, with the bitmap updates taken out:
- * the callers do those once both queue changes are known. The bitmaps
- * only ever say which queues are non-empty, so they end the same whatever
- * the order of the steps, and when the woken thread and the blocked one share
- * a priority the queue stays non-empty and its bits stay as they are.
- */
-static inline void ready_unlink(struct tcb *t) /* sched_dequeue */
-{
-    struct ready_queue *q = &ks.ready[t->priority];
-    if (t->sched_prev != NULL)
-        t->sched_prev->sched_next = t->sched_next;
-    else
-        q->head = t->sched_next;
-    if (t->sched_next != NULL)
-        t->sched_next->sched_prev = t->sched_prev;
-    else
-        q->tail = t->sched_prev;
-    t->sched_prev = t->sched_next = NULL;
-}
-
-static inline void ready_link_last(struct tcb *t) /* sched_enqueue */
-{
-    struct ready_queue *q = &ks.ready[t->priority];
-    t->state = THREAD_RUNNING;
-    t->sched_next = NULL;
-    t->sched_prev = q->tail;
-    if (q->tail != NULL)
-        q->tail->sched_next = t;
-    else
-        q->head = t;
-    q->tail = t;
-}
-
-static inline void ready_link_first(struct tcb *t) /* sched_enqueue_first */
-{
-    struct ready_queue *q = &ks.ready[t->priority];
-    t->state = THREAD_RUNNING;
-    t->sched_prev = NULL;
-    t->sched_next = q->head;
-    if (q->head != NULL)
-        q->head->sched_prev = t;
-    else
-        q->tail = t;
-    q->head = t;
 }
 
 /*

@@ -6,20 +6,8 @@
  * which priority inside it.
  */
 #include <kaal/core/kernel.h>
+#include <kaal/core/ready_queue.h>
 #include <kaal/core/sched.h>
-
-static void bitmap_set(unsigned p)
-{
-    ks.ready_l2[p / 64] |= BIT(p % 64);
-    ks.ready_l1 |= BIT(p / 64);
-}
-
-static void bitmap_clear(unsigned p)
-{
-    ks.ready_l2[p / 64] &= ~BIT(p % 64);
-    if (ks.ready_l2[p / 64] == 0)
-        ks.ready_l1 &= ~BIT(p / 64);
-}
 
 int sched_highest_priority(void)
 {
@@ -31,46 +19,21 @@ int sched_highest_priority(void)
 
 void sched_enqueue(struct tcb *t)
 {
-    struct ready_queue *q = &ks.ready[t->priority];
-    t->state = THREAD_RUNNING;
-    t->sched_next = NULL;
-    t->sched_prev = q->tail;
-    if (q->tail != NULL)
-        q->tail->sched_next = t;
-    else
-        q->head = t;
-    q->tail = t;
-    bitmap_set(t->priority);
+    ready_link_last(t);
+    ready_bit_set(t->priority);
 }
 
 void sched_enqueue_first(struct tcb *t)
 {
-    struct ready_queue *q = &ks.ready[t->priority];
-    t->state = THREAD_RUNNING;
-    t->sched_prev = NULL;
-    t->sched_next = q->head;
-    if (q->head != NULL)
-        q->head->sched_prev = t;
-    else
-        q->tail = t;
-    q->head = t;
-    bitmap_set(t->priority);
+    ready_link_first(t);
+    ready_bit_set(t->priority);
 }
 
 void sched_dequeue(struct tcb *t)
 {
-    struct ready_queue *q = &ks.ready[t->priority];
-    if (t->sched_prev != NULL)
-        t->sched_prev->sched_next = t->sched_next;
-    else
-        q->head = t->sched_next;
-    if (t->sched_next != NULL)
-        t->sched_next->sched_prev = t->sched_prev;
-    else
-        q->tail = t->sched_prev;
-    t->sched_prev = t->sched_next = NULL;
-    if (q->head == NULL)
-        bitmap_clear(t->priority);
+    ready_unlink(t);
+    if (ks.ready[t->priority].head == NULL)
+        ready_bit_clear(t->priority);
 }
 
 void sched_set_priority(struct tcb *t, uint8_t priority)
