@@ -165,18 +165,6 @@ static void yielder(kaal_word_t a0, kaal_word_t a1, kaal_word_t a2)
 
 /* ---- the systems ---- */
 
-/* A thread sharing the root CSpace: TCB, VSpace and IPC buffer frame in three slots from `slot`. */
-static int make_thread(kaal_cptr_t ut, kaal_word_t slot, entry_fn *entry, kaal_word_t arg)
-{
-    int err = kaal_untyped_retype(ut, KAAL_OBJ_TCB, 0, ROOT, 0, 0, slot, 1);
-    err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_VSPACE, 0, ROOT, 0, 0, slot + 1, 1);
-    err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_FRAME, 12, ROOT, 0, 0, slot + 2, 1);
-    err = err ? err : kaal_tcb_configure(slot, ROOT, slot + 1, slot + 2, 0, 0);
-    err = err ? err : kaal_tcb_set_priority(slot, KAAL_ROOT_SLOT_TCB, PRIORITY);
-    err = err ? err : kaal_tcb_start(slot, entry, 0, arg, 0, 0);
-    return err;
-}
-
 /* One measurement's system: the passive thread first (it waits), then the measuring one. */
 struct system {
     const char *name;
@@ -190,11 +178,7 @@ static void root(kaal_word_t ipc_buffer, kaal_word_t bootinfo, kaal_word_t unuse
 {
     (void)ipc_buffer, (void)unused;
     const struct kaal_bootinfo *bi = (const struct kaal_bootinfo *)(uintptr_t)bootinfo;
-    kaal_cptr_t ut = bi->untyped.start; /* the largest untyped */
-    for (kaal_word_t i = bi->untyped.start; i < bi->untyped.end; i++) {
-        if (bi->untyped_list[i - bi->untyped.start].size_bits > bi->untyped_list[ut - bi->untyped.start].size_bits)
-            ut = i;
-    }
+    kaal_cptr_t ut = kaal_bootinfo_largest_untyped(bi);
     kaal_word_t slot = bi->empty.start;
     sys.ep = slot;           /* the endpoint, and at ep + 1 a badged copy (badge 7) */
     sys.ntfn1 = slot + 2;
@@ -203,8 +187,8 @@ static void root(kaal_word_t ipc_buffer, kaal_word_t bootinfo, kaal_word_t unuse
     err = err ? err : kaal_cnode_mint(ROOT, sys.ep + 1, DEPTH, ROOT, sys.ep, DEPTH, KAAL_RIGHTS_ALL, 7);
     err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_NOTIFICATION, 0, ROOT, 0, 0, sys.ntfn1, 2);
     if (current->partner != NULL)
-        err = err ? err : make_thread(ut, slot + 4, current->partner, 0);
-    err = err ? err : make_thread(ut, slot + 7, current->measurer, 7);
+        err = err ? err : kaal_thread_spawn(ut, slot + 4, PRIORITY, current->partner, 0);
+    err = err ? err : kaal_thread_spawn(ut, slot + 7, PRIORITY, current->measurer, 7);
     if (err != KAAL_OK) {
         fprintf(stderr, "%s: setting up %s failed with error %d\n", bench_program, current->name, err);
         sim_halt(2);

@@ -138,3 +138,27 @@ int kaal_tcb_start(kaal_cptr_t tcb, void (*entry)(kaal_word_t, kaal_word_t, kaal
     kaal_word_t regs[] = {(kaal_word_t)(uintptr_t)entry, sp, arg0, arg1, arg2};
     return kaal_tcb_write_registers(tcb, true, 5, regs);
 }
+
+kaal_cptr_t kaal_bootinfo_largest_untyped(const struct kaal_bootinfo *bi)
+{
+    kaal_cptr_t best = bi->untyped.start;
+    for (kaal_word_t i = bi->untyped.start; i < bi->untyped.end; i++) {
+        const struct kaal_untyped_desc *d = &bi->untyped_list[i - bi->untyped.start];
+        if (!d->is_device && d->size_bits > bi->untyped_list[best - bi->untyped.start].size_bits)
+            best = i;
+    }
+    return best;
+}
+
+int kaal_thread_spawn(kaal_cptr_t ut, kaal_word_t slot, kaal_word_t priority,
+                      void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t), kaal_word_t arg)
+{
+    const kaal_cptr_t root = KAAL_ROOT_SLOT_CNODE;
+    int err = kaal_untyped_retype(ut, KAAL_OBJ_TCB, 0, root, 0, 0, slot, 1);
+    err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_VSPACE, 0, root, 0, 0, slot + 1, 1);
+    err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_FRAME, KAAL_FRAME_BITS_SMALL, root, 0, 0, slot + 2, 1);
+    err = err ? err : kaal_tcb_configure(slot, root, slot + 1, slot + 2, 0, 0);
+    err = err ? err : kaal_tcb_set_priority(slot, KAAL_ROOT_SLOT_TCB, priority);
+    err = err ? err : kaal_tcb_start(slot, entry, 0, arg, 0, 0);
+    return err;
+}

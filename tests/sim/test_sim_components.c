@@ -11,7 +11,6 @@
 #include <kaal/sim/engine.h>
 
 #define ROOT KAAL_ROOT_SLOT_CNODE
-#define DEPTH 64u
 
 static struct sim_component instance[2];
 static int failures;
@@ -24,29 +23,13 @@ static int failures;
         }                                                                                                          \
     } while (0)
 
-static kaal_cptr_t largest_untyped(const struct kaal_bootinfo *bi)
-{
-    kaal_cptr_t ut = bi->untyped.start;
-    for (kaal_word_t i = bi->untyped.start; i < bi->untyped.end; i++) {
-        if (bi->untyped_list[i - bi->untyped.start].size_bits > bi->untyped_list[ut - bi->untyped.start].size_bits)
-            ut = i;
-    }
-    return ut;
-}
-
 static int start_server(kaal_cptr_t ut, kaal_word_t slot, kaal_cptr_t ep, const struct sim_component *c)
 {
     void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t) =
         (void (*)(kaal_word_t, kaal_word_t, kaal_word_t))sim_component_symbol(c, "kaal_main");
     if (entry == NULL)
         return -1;
-    int err = kaal_untyped_retype(ut, KAAL_OBJ_TCB, 0, ROOT, 0, 0, slot, 1);
-    err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_VSPACE, 0, ROOT, 0, 0, slot + 1, 1);
-    err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_FRAME, 12, ROOT, 0, 0, slot + 2, 1);
-    err = err ? err : kaal_tcb_configure(slot, ROOT, slot + 1, slot + 2, 0, 0);
-    err = err ? err : kaal_tcb_set_priority(slot, KAAL_ROOT_SLOT_TCB, 200);
-    err = err ? err : kaal_tcb_start(slot, entry, 0, ep, 0, 0);
-    return err;
+    return kaal_thread_spawn(ut, slot, 200, entry, ep);
 }
 
 static kaal_word_t call(kaal_cptr_t ep)
@@ -59,7 +42,7 @@ static void root(kaal_word_t ipc_buffer, kaal_word_t bootinfo, kaal_word_t unuse
 {
     (void)ipc_buffer, (void)unused;
     const struct kaal_bootinfo *bi = (const struct kaal_bootinfo *)(uintptr_t)bootinfo;
-    kaal_cptr_t ut = largest_untyped(bi);
+    kaal_cptr_t ut = kaal_bootinfo_largest_untyped(bi);
     kaal_word_t slot = bi->empty.start;
     kaal_cptr_t ep[2] = {slot, slot + 1};
     int err = kaal_untyped_retype(ut, KAAL_OBJ_ENDPOINT, 0, ROOT, 0, 0, slot, 2);

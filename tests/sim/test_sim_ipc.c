@@ -45,34 +45,17 @@ static void client(kaal_word_t badge, kaal_word_t a1, kaal_word_t a2)
     sim_halt(wrong == 0 ? 0 : 1);
 }
 
-/* A thread sharing the root CSpace: TCB, VSpace and IPC buffer frame in three slots from `slot`. */
-static int make_thread(kaal_cptr_t ut, kaal_word_t slot, kaal_word_t priority,
-                       void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t), kaal_word_t arg)
-{
-    int err = kaal_untyped_retype(ut, KAAL_OBJ_TCB, 0, ROOT, 0, 0, slot, 1);
-    err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_VSPACE, 0, ROOT, 0, 0, slot + 1, 1);
-    err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_FRAME, 12, ROOT, 0, 0, slot + 2, 1);
-    err = err ? err : kaal_tcb_configure(slot, ROOT, slot + 1, slot + 2, 0, 0);
-    err = err ? err : kaal_tcb_set_priority(slot, KAAL_ROOT_SLOT_TCB, priority);
-    err = err ? err : kaal_tcb_start(slot, entry, 0, arg, 0, 0);
-    return err;
-}
-
 static void root(kaal_word_t ipc_buffer, kaal_word_t bootinfo, kaal_word_t unused)
 {
     (void)ipc_buffer, (void)unused;
     const struct kaal_bootinfo *bi = (const struct kaal_bootinfo *)(uintptr_t)bootinfo;
-    kaal_cptr_t ut = bi->untyped.start; /* the largest untyped */
-    for (kaal_word_t i = bi->untyped.start; i < bi->untyped.end; i++) {
-        if (bi->untyped_list[i - bi->untyped.start].size_bits > bi->untyped_list[ut - bi->untyped.start].size_bits)
-            ut = i;
-    }
+    kaal_cptr_t ut = kaal_bootinfo_largest_untyped(bi);
     kaal_word_t slot = bi->empty.start;
     ep = slot;
     int err = kaal_untyped_retype(ut, KAAL_OBJ_ENDPOINT, 0, ROOT, 0, 0, ep, 1);
     err = err ? err : kaal_cnode_mint(ROOT, ep + 1, DEPTH, ROOT, ep, DEPTH, KAAL_RIGHTS_ALL, 7);
-    err = err ? err : make_thread(ut, slot + 2, 100, server, 0);
-    err = err ? err : make_thread(ut, slot + 5, 100, client, 7);
+    err = err ? err : kaal_thread_spawn(ut, slot + 2, 100, server, 0);
+    err = err ? err : kaal_thread_spawn(ut, slot + 5, 100, client, 7);
     if (err != KAAL_OK) {
         printf("test_sim_ipc: setting up failed with error %d\n", err);
         sim_halt(2);

@@ -4,7 +4,7 @@
  *
  * Message registers: MR0..MR3 travel in registers, but user code reads and
  * writes them all in the IPC buffer (kaal_set_mr/kaal_get_mr); the syscall
- * stubs load MR0..MR3 from the buffer before the kernel entry and store
+ * functions load MR0..MR3 from the buffer before the kernel entry and store
  * them back after, as seL4's do. Extra caps: kaal_set_cap(i, cptr).
  */
 #ifndef KAAL_KAAL_H
@@ -100,6 +100,18 @@ int kaal_irq_control_get(kaal_cptr_t control, kaal_word_t line, kaal_cptr_t dest
 int kaal_irq_handler_set_notification(kaal_cptr_t handler, kaal_cptr_t ntfn);
 int kaal_irq_handler_ack(kaal_cptr_t handler);
 int kaal_irq_handler_clear(kaal_cptr_t handler);
+
+/* The largest RAM Untyped the boot info lists (its CPtr in the root CNode). */
+kaal_cptr_t kaal_bootinfo_largest_untyped(const struct kaal_bootinfo *bi);
+
+/*
+ * A thread in the root task's CSpace: retype its TCB, VSpace and a 4 KiB IPC
+ * buffer frame from `ut` into root slots slot, slot + 1, slot + 2, configure
+ * it (no fault endpoint), give it `priority` under the root TCB's authority,
+ * and start it at entry(arg, 0, 0). Returns the first error code, or KAAL_OK.
+ */
+int kaal_thread_spawn(kaal_cptr_t ut, kaal_word_t slot, kaal_word_t priority,
+                      void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t), kaal_word_t arg);
 
 /*
  * Start a thread at entry(arg0, arg1, arg2) with stack pointer sp: writes
