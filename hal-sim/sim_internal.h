@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <kaal/abi/types.h>
+
 #define SIM_IRQ_LINES 64u
 #define SIM_TIMER_LINE 27u /* as QEMU virt's virtual timer, so logs read alike */
 
@@ -19,5 +21,13 @@ void sim_intc_reset(void);
 uint64_t sim_timer_deadline(void);
 void sim_timer_expire(void);
 void sim_timer_reset(void);
+
+/*
+ * The user address of a host address, if it lies in the window of t's
+ * VSpace (vspace.c): true and *vaddr set; false for any other address (NULL,
+ * the host's own memory, another VSpace's window).
+ */
+struct tcb;
+bool sim_window_address(const struct tcb *t, uintptr_t host, kaal_word_t *vaddr);
 
 #endif

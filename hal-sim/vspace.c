@@ -8,3 +8,13 @@ kaal_word_t hal_kaddr_to_paddr(kaal_word_t kaddr)
 {
     return kaddr;
 }
+
+#include "sim_internal.h"
+
+bool sim_window_address(const struct tcb *t, uintptr_t host, kaal_word_t *vaddr)
+{
+    (void)t;
+    (void)host;
+    (void)vaddr;
+    return false; /* no VSpace has a host window yet: frame mapping comes next */
+}
