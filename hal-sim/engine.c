@@ -573,19 +573,16 @@ int sim_boot(size_t ram_bytes)
 {
     size_t align = (size_t)1 << 21;
     ram_bytes = (ram_bytes + align - 1) & ~(align - 1);
-    eng.ram = aligned_alloc(align, ram_bytes);
-    if (eng.ram == NULL) {
-        fprintf(stderr, "kaal-sim: cannot allocate %zu bytes of guest RAM\n", ram_bytes);
-        return -1;
-    }
-    memset(eng.ram, 0, ram_bytes);
+    eng.ram = sim_ram_create(ram_bytes, align);
+    if (eng.ram == NULL)
+        return -1; /* the reason is on stderr */
     sim_intc_reset();
     sim_timer_reset();
     struct boot_region ram = {.kaddr = (uintptr_t)eng.ram, .size = ram_bytes, .zeroed = true};
     enum boot_status status = kernel_boot(&ram, 1);
     if (status != BOOT_OK) {
         fprintf(stderr, "kaal-sim: the kernel did not boot: %s\n", boot_status_name(status));
-        free(eng.ram);
+        sim_ram_destroy();
         eng.ram = NULL;
         return -1;
     }
@@ -649,7 +646,7 @@ int sim_run(void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t))
         pthread_join(t->pthread, NULL);
         free(t);
     }
-    free(eng.ram);
+    sim_ram_destroy();
     eng.ram = NULL;
     pthread_setaffinity_np(pthread_self(), sizeof eng.cpus, &eng.cpus);
     return eng.status;

@@ -5,6 +5,7 @@
 #define KAAL_HAL_SIM_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <kaal/abi/types.h>
@@ -21,6 +22,11 @@ void sim_intc_reset(void);
 uint64_t sim_timer_deadline(void);
 void sim_timer_expire(void);
 void sim_timer_reset(void);
+
+/* Guest RAM (vspace.c): a memfd mapped at an address aligned to `align`; NULL with a message on failure. */
+void *sim_ram_create(size_t bytes, size_t align);
+/* Release guest RAM and every VSpace window. */
+void sim_ram_destroy(void);
 
 /*
  * The user address of a host address, if it lies in the window of t's

@@ -25,6 +25,9 @@ static void slot_clear(struct slot *s)
 void cdt_insert(struct slot *parent, struct slot *dst, const struct cap *cap)
 {
     dst->cap = *cap;
+    /* A mapping belongs to the one cap that made it: a derived cap starts unmapped. */
+    if (cap_is_mappable(cap->type))
+        dst->cap.data = 0;
     dst->parent = parent;
     dst->first_child = NULL;
     dst->prev = NULL;
@@ -109,6 +112,10 @@ bool cdt_can_derive(const struct slot *s)
     case CAP_ZOMBIE:
     case CAP_REPLY:
     case CAP_IRQ_CONTROL:
+    /* One cap per table, so a table is entered in at most one place (docs/memory.md). */
+    case CAP_PAGE_UPPER_DIR:
+    case CAP_PAGE_DIR:
+    case CAP_PAGE_TABLE:
         return false;
     default:
         return true;

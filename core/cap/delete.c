@@ -42,6 +42,7 @@
 #include <kaal/core/kernel.h>
 #include <kaal/core/preempt.h>
 #include <kaal/core/untyped.h>
+#include <kaal/core/vspace.h>
 
 /* The last cap to a non-container object goes: release what the object holds. */
 static void finalise_object(const struct cap *c)
@@ -59,6 +60,9 @@ static void finalise_object(const struct cap *c)
     case CAP_IRQ_HANDLER:
         irq_handler_finalise((unsigned)c->obj);
         break;
+    case CAP_VSPACE:
+        vspace_finalise(c);
+        break;
     default: /* memory only: Untyped, Frame, page tables */
         break;
     }
@@ -67,6 +71,8 @@ static void finalise_object(const struct cap *c)
 /* Unlink one cap that needs no container work, finalising its object if it was the last cap. */
 static void delete_simple(struct slot *s)
 {
+    if (cap_is_mapped(&s->cap))
+        vspace_unmap_cap(&s->cap); /* a mapping belongs to its cap, final or not */
     if (cdt_is_final(s))
         finalise_object(&s->cap);
     if (s->cap.type == CAP_UNTYPED)

@@ -1,8 +1,8 @@
 /*
  * Kernel start-up.
  *
- * The root task's own objects (root CNode, TCB, IPC buffer and boot info
- * frames) come from a bump allocation in the first RAM region that can hold
+ * The root task's own objects (root CNode, TCB, VSpace, IPC buffer and boot
+ * info frames) come from a bump allocation in the first RAM region that can hold
  * them; every other byte of every region becomes Untyped caps in the root
  * CNode: the largest naturally aligned power-of-two blocks that tile it.
  * After this the kernel allocates nothing ever again.
@@ -14,6 +14,7 @@
 #include <kaal/core/klog.h>
 #include <kaal/core/kmem.h>
 #include <kaal/core/sched.h>
+#include <kaal/core/vspace.h>
 #include <kaal/hal/irq.h>
 #include <kaal/hal/timer.h>
 #include <kaal/hal/vspace.h>
@@ -24,7 +25,7 @@
 _Static_assert(sizeof(struct kaal_bootinfo) <= BIT(FRAME_BITS), "boot info must fit one frame");
 
 struct boot_objects {
-    word_t cnode, tcb, ipc_buffer, bootinfo;
+    word_t cnode, tcb, ipc_buffer, bootinfo, vspace;
     word_t start, end; /* the range they use, to keep out of the untyped */
 };
 
@@ -74,6 +75,8 @@ static bool place_root_objects(const struct boot_region *r, struct boot_objects 
     at += BIT(FRAME_BITS);
     o->bootinfo = at;
     at += BIT(FRAME_BITS);
+    o->vspace = at;
+    at += BIT(KAAL_PAGE_TABLE_BITS);
     o->tcb = at;
     at += BIT(KAAL_TCB_BITS);
     if (at > end || at < o->start)
@@ -131,15 +134,18 @@ static void make_root_caps(const struct boot_objects *o, struct boot_builder *b)
     struct cap info_cap = {.obj = o->bootinfo, .type = CAP_FRAME, .rights = KAAL_RIGHTS_ALL,
                            .size_bits = FRAME_BITS};
     struct cap irq_cap = {.type = CAP_IRQ_CONTROL, .rights = KAAL_RIGHTS_ALL};
+    struct cap vspace_cap = vspace_create(o->vspace);
 
     cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_TCB), &tcb_cap);
     cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_CNODE), &cnode_cap);
     cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_IPC_BUFFER), &ipc_cap);
     cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_BOOTINFO), &info_cap);
     cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_IRQ_CONTROL), &irq_cap);
+    cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_VSPACE), &vspace_cap);
     /* The thread's own references are derived copies, as Configure would make them. */
     cdt_insert(root_slot(cn, KAAL_ROOT_SLOT_CNODE), &tcb->slots[TCB_SLOT_CSPACE], &cnode_cap);
     cdt_insert(root_slot(cn, KAAL_ROOT_SLOT_IPC_BUFFER), &tcb->slots[TCB_SLOT_IPC_BUFFER], &ipc_cap);
+    cdt_insert(root_slot(cn, KAAL_ROOT_SLOT_VSPACE), &tcb->slots[TCB_SLOT_VSPACE], &vspace_cap);
     tcb_init(tcb);
     tcb->priority = KAAL_MAX_PRIORITY;
     tcb->mcp = KAAL_MAX_PRIORITY;
@@ -151,6 +157,7 @@ enum boot_status kernel_boot(const struct boot_region *regions, unsigned count)
     kmem_zero(&ks, sizeof ks);
     ks.idle.state = THREAD_IDLE;
     ks.current = &ks.idle;
+    asid_table_init();
     ks.irq_count = hal_irq_count() < KERNEL_MAX_IRQS ? hal_irq_count() : KERNEL_MAX_IRQS;
     if (!regions_valid(regions, count)) {
         kprintf("kaal: boot: %s\n", boot_status_name(BOOT_BAD_REGION));

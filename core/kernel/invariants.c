@@ -71,6 +71,15 @@ static struct invariant_report check_zombie(const struct slot *n)
     return OK;
 }
 
+/* A mapping record names an ASID (never 0) and a page-aligned address. */
+static struct invariant_report check_mapping_record(const struct slot *n)
+{
+    const struct cap *c = &n->cap;
+    if (c->data != 0 && cap_mapping_asid(c) == 0)
+        FAIL("mapping record without an ASID", n);
+    return OK;
+}
+
 static struct invariant_report check_cap(const struct slot *n)
 {
     const struct cap *c = &n->cap;
@@ -94,6 +103,18 @@ static struct invariant_report check_cap(const struct slot *n)
         if (c->size_bits != KAAL_FRAME_BITS_SMALL && c->size_bits != KAAL_FRAME_BITS_LARGE &&
             c->size_bits != KAAL_FRAME_BITS_HUGE)
             FAIL("frame of an unsupported size", n);
+        if (c->data != 0 && !IS_ALIGNED(cap_mapping_vaddr(c), c->size_bits))
+            FAIL("frame mapped at an address not aligned to its size", n);
+        CHECK(check_mapping_record(n));
+        break;
+    case CAP_VSPACE:
+        if (c->data == 0 || c->data >= KAAL_ASID_COUNT || ks.asid_roots[c->data] != c->obj)
+            FAIL("VSpace cap whose ASID does not name it", n);
+        break;
+    case CAP_PAGE_UPPER_DIR:
+    case CAP_PAGE_DIR:
+    case CAP_PAGE_TABLE:
+        CHECK(check_mapping_record(n));
         break;
     case CAP_REPLY: {
         const struct tcb *caller = tcb_of(c);
@@ -111,10 +132,6 @@ static struct invariant_report check_cap(const struct slot *n)
     case CAP_TCB:
     case CAP_ENDPOINT:
     case CAP_NOTIFICATION:
-    case CAP_VSPACE:
-    case CAP_PAGE_UPPER_DIR:
-    case CAP_PAGE_DIR:
-    case CAP_PAGE_TABLE:
     case CAP_IRQ_CONTROL:
         break;
     default:
@@ -127,7 +144,8 @@ static struct invariant_report check_cap(const struct slot *n)
     if (cap_is_memory_object(c) && !IS_ALIGNED(c->obj, cap_object_bits(c)))
         FAIL("object not aligned to its size", n);
     bool has_data = c->type == CAP_ENDPOINT || c->type == CAP_NOTIFICATION || c->type == CAP_UNTYPED ||
-                    c->type == CAP_CNODE || c->type == CAP_ZOMBIE;
+                    c->type == CAP_CNODE || c->type == CAP_ZOMBIE || c->type == CAP_VSPACE ||
+                    cap_is_mappable(c->type);
     if (!has_data && c->data != 0)
         FAIL("data set on a cap type that has none", n);
     return OK;
@@ -142,6 +160,8 @@ static struct invariant_report check_derivation(const struct slot *n)
     if (cap_same_object(&p->cap, &n->cap)) {
         if (n->cap.rights & ~p->cap.rights)
             FAIL("rights grew along a derivation", n);
+        if (cap_is_mappable(n->cap.type) && n->cap.type != CAP_FRAME)
+            FAIL("a page-table cap was copied (a table must have one cap)", n);
         if ((n->cap.type == CAP_ENDPOINT || n->cap.type == CAP_NOTIFICATION) && p->cap.data != 0 &&
             n->cap.data != p->cap.data)
             FAIL("badge changed along a derivation", n);
@@ -322,6 +342,23 @@ static struct invariant_report check_object(const struct slot *n, word_t *occupi
     }
 }
 
+/* Every ASID in use belongs to exactly one live VSpace (each VSpace cap checked its own). */
+static struct invariant_report check_asid_table(word_t vspaces)
+{
+    if (ks.asid_roots[0] != 0)
+        FAIL("ASID 0 is in use", NULL);
+    word_t used = 0;
+    for (word_t asid = 1; asid < KAAL_ASID_COUNT; asid++)
+        used += ks.asid_roots[asid] != 0;
+    if (used + ks.asids_free != KAAL_ASID_COUNT - 1)
+        FAIL("the count of free ASIDs is wrong", NULL);
+    if (used != vspaces)
+        FAIL("ASIDs in use and live VSpaces differ in number", NULL);
+    if (ks.asid_next == 0 || ks.asid_next >= KAAL_ASID_COUNT)
+        FAIL("the ASID search starts outside the table", NULL);
+    return OK;
+}
+
 static struct invariant_report check_scheduler(void)
 {
     uint64_t l1 = 0;
@@ -354,7 +391,7 @@ static struct invariant_report check_scheduler(void)
 
 struct invariant_report kernel_check_invariants(void)
 {
-    word_t nodes = 0, occupied = 0;
+    word_t nodes = 0, occupied = 0, vspaces = 0;
 
     if (!slot_is_empty(&ks.swap_slot) || ks.swap_slot.parent != NULL)
         FAIL("the swap slot is in use between syscalls", &ks.swap_slot);
@@ -373,8 +410,11 @@ struct invariant_report kernel_check_invariants(void)
         CHECK(check_derivation(n));
         if (is_leader(n))
             CHECK(check_object(n, &occupied));
+        if (is_leader(n) && n->cap.type == CAP_VSPACE)
+            vspaces++;
     }
     CHECK(check_irq_table(&occupied));
+    CHECK(check_asid_table(vspaces));
     if (occupied != nodes)
         FAIL("caps in the tree and occupied container slots differ in number", NULL);
 

@@ -86,6 +86,11 @@ static enum kaal_error invoke(struct tcb *t, struct slot *slot, struct syscall_e
     case CAP_IRQ_CONTROL:
     case CAP_IRQ_HANDLER:
         return irq_invoke(&inv, err);
+    case CAP_FRAME:
+    case CAP_PAGE_UPPER_DIR:
+    case CAP_PAGE_DIR:
+    case CAP_PAGE_TABLE:
+        return vspace_invoke(&inv, err);
     case CAP_ZOMBIE:
         return REJECT(err_illegal(err, KAAL_ILLEGAL_BEING_DELETED), "the cap is being deleted");
     default:

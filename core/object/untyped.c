@@ -24,6 +24,7 @@
 #include <kaal/core/tcb.h>
 #include <kaal/core/syscall.h>
 #include <kaal/core/untyped.h>
+#include <kaal/core/vspace.h>
 
 struct size_range {
     word_t min, max;
@@ -194,6 +195,9 @@ enum kaal_error untyped_invoke(const struct invocation *inv, struct syscall_erro
     if (num < 1 || num > KAAL_RETYPE_MAX_OBJECTS)
         return REJECT(err_range(err, ARG_NUM_OBJECTS, 1, KAAL_RETYPE_MAX_OBJECTS),
                       "Retype: %lu objects is outside 1..%u", num, KAAL_RETYPE_MAX_OBJECTS);
+    if (type == KAAL_OBJ_VSPACE && num > asid_free_count())
+        return REJECT(err_range(err, ARG_NUM_OBJECTS, 1, asid_free_count()),
+                      "Retype: %lu VSpaces, but only %lu ASIDs are free", num, asid_free_count());
 
     const struct cap *dest = retype_dest_cnode(inv, err);
     if (dest == NULL)
@@ -234,7 +238,7 @@ enum kaal_error untyped_invoke(const struct invocation *inv, struct syscall_erro
     for (word_t i = 0; i < num; i++) {
         word_t obj = start + (i << bits);
         object_init(type, obj, bits, device);
-        struct cap c = object_cap(type, obj, bits, size_arg, device);
+        struct cap c = type == KAAL_OBJ_VSPACE ? vspace_create(obj) : object_cap(type, obj, bits, size_arg, device);
         cdt_insert(u, &first[i], &c);
     }
     u->cap.data = start + (num << bits) - base;

@@ -22,6 +22,25 @@ struct double_irq {
 };
 extern struct double_irq double_irq;
 
+/* Address spaces: what the core asked of the backend (vspace_double.c). */
+struct double_vspace_call {
+    uint64_t asid, vaddr;
+    unsigned size_bits;
+    uint64_t frame;
+    unsigned flags;
+};
+struct double_vspace {
+    uint64_t user_top;  /* what hal_vspace_user_top() answers */
+    bool refuse_map;    /* hal_vspace_map() fails (as the sim does without host address space) */
+    unsigned maps, unmaps, releases;
+    struct double_vspace_call last_map, last_unmap;
+    uint64_t last_release;
+};
+extern struct double_vspace double_vspace;
+#define DOUBLE_USER_POINTER(asid, vaddr) (((uint64_t)(asid) << 44) + (vaddr))
+/* The HAL_MAP_* flags of an entry hal_pte_frame() made. */
+unsigned double_pte_flags(uint64_t pte);
+
 /* Move the double's clock forward. */
 void double_advance_time(uint64_t ns);
 

@@ -36,8 +36,9 @@ static void test_untyped_cover_memory(void **state)
         else
             ram += BIT(d->size_bits);
     }
-    /* All RAM but the root objects (256 KiB CNode, two frames, a TCB) is handed over. */
-    kaal_word_t root_objects = BIT(KAAL_ROOT_CNODE_RADIX + KAAL_SLOT_BITS) + 2 * BIT(12) + BIT(KAAL_TCB_BITS);
+    /* All RAM but the root objects (256 KiB CNode, two frames, a VSpace, a TCB) is handed over. */
+    kaal_word_t root_objects = BIT(KAAL_ROOT_CNODE_RADIX + KAAL_SLOT_BITS) + 2 * BIT(12) + BIT(KAAL_PAGE_TABLE_BITS) +
+                               BIT(KAAL_TCB_BITS);
     assert_int_equal(ram, BIT(KT_RAM_BITS) - root_objects);
     assert_int_equal(device, BIT(KT_DEVICE_BITS));
     assert_int_equal(bi->empty.start, bi->untyped.end);

@@ -135,7 +135,7 @@ static void test_rights_mask_applies_only_to_types_with_rights(void **state)
 {
     (void)state;
     kt_assert_success(kt_retype(ut(), KAAL_OBJ_UNTYPED, 12, 0, 0, FREE(0), 1));
-    kt_assert_success(kt_retype(ut(), KAAL_OBJ_PAGE_TABLE, 0, 0, 0, FREE(1), 1));
+    kt_assert_success(kt_retype(ut(), KAAL_OBJ_VSPACE, 0, 0, 0, FREE(1), 1));
     kaal_word_t without[] = {KAAL_ROOT_SLOT_TCB, KT_ROOT, NODE, FREE(0), FREE(1)};
     for (unsigned i = 0; i < ARRAY_SIZE(without); i++) {
         kt_assert_success(kt_copy(FREE(5), without[i], KAAL_RIGHT_READ));
@@ -197,7 +197,7 @@ static void test_data_on_a_type_without_data(void **state)
     (void)state;
     struct kresult r;
     kt_assert_success(kt_retype(ut(), KAAL_OBJ_UNTYPED, 12, 0, 0, FREE(0), 1));
-    kt_assert_success(kt_retype(ut(), KAAL_OBJ_PAGE_TABLE, 0, 0, 0, FREE(1), 1));
+    kt_assert_success(kt_retype(ut(), KAAL_OBJ_VSPACE, 0, 0, 0, FREE(1), 1));
     kaal_word_t srcs[] = {KAAL_ROOT_SLOT_TCB, KAAL_ROOT_SLOT_IPC_BUFFER, FREE(0), FREE(1)};
     for (unsigned i = 0; i < ARRAY_SIZE(srcs); i++) {
         KT_REJECT(r, kt_mint(FREE(5), srcs[i], KAAL_RIGHTS_ALL, 1), KAAL_ERR_INVALID_ARGUMENT);

@@ -143,11 +143,12 @@ static void test_root_thread_deletes_its_own_tcb(void **state)
     kaal_word_t args[] = {KAAL_ROOT_SLOT_TCB, KT_DEPTH};
     struct kresult r = kt_invoke(KT_ROOT, KAAL_CNODE_DELETE, args, 2, NULL, 0);
     (void)r;
-    /* Its CSpace and IPC buffer caps inside the TCB went with it; nobody is left to answer. */
+    /* Its CSpace, VSpace and IPC buffer caps inside the TCB went with it; nobody is left to answer. */
     assert_ptr_equal(ks.current, &ks.idle); /* nothing else is runnable */
     assert_int_equal(self->state, THREAD_INACTIVE);
-    assert_int_equal(kt_count_caps(), before - 3);
+    assert_int_equal(kt_count_caps(), before - 4);
     assert_true(slot_is_empty(&self->slots[TCB_SLOT_CSPACE]));
+    assert_true(slot_is_empty(&self->slots[TCB_SLOT_VSPACE]));
     assert_true(slot_is_empty(&self->slots[TCB_SLOT_IPC_BUFFER]));
 }
 

@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 
+#include <kaal/core/cdt.h>
 #include <kaal/core/sched.h>
 
 #define FIRST 200u
@@ -192,11 +193,59 @@ static void test_rights_on_rightless_cap(void **state)
     expect_broken("rights reduced on a cap type that has none");
 }
 
-static void test_data_on_frame(void **state)
+static void test_data_on_tcb(void **state)
 {
     (void)state;
-    kt_slot(KAAL_ROOT_SLOT_BOOTINFO)->cap.data = 1;
+    kt_slot(KAAL_ROOT_SLOT_TCB)->cap.data = 1;
     expect_broken("data set on a cap type that has none");
+}
+
+static void test_mapping_record_without_asid(void **state)
+{
+    (void)state;
+    kt_slot(KAAL_ROOT_SLOT_BOOTINFO)->cap.data = 0x10000;
+    expect_broken("mapping record without an ASID");
+}
+
+static void test_misaligned_mapping_record(void **state)
+{
+    (void)state;
+    assert_ok(kt_retype(kt_first_untyped(), KAAL_OBJ_FRAME, KAAL_FRAME_BITS_LARGE, 0, 0, FIRST, 1));
+    kt_slot(FIRST)->cap.data = 0x1000 | 1; /* page-aligned, but not to 2 MiB */
+    expect_broken("frame mapped at an address not aligned to its size");
+}
+
+static void test_vspace_asid_mismatch(void **state)
+{
+    (void)state;
+    kt_slot(KAAL_ROOT_SLOT_VSPACE)->cap.data = 2;
+    expect_broken("VSpace cap whose ASID does not name it");
+}
+
+static void test_copied_table(void **state)
+{
+    (void)state;
+    assert_ok(kt_retype(kt_first_untyped(), KAAL_OBJ_PAGE_TABLE, 0, 0, 0, FIRST, 1));
+    cdt_insert(kt_slot(FIRST), kt_slot(FIRST + 1), &kt_slot(FIRST)->cap);
+    expect_broken("a page-table cap was copied (a table must have one cap)");
+}
+
+static void test_asid_table_counts(void **state)
+{
+    (void)state;
+    ks.asids_free--;
+    expect_broken("the count of free ASIDs is wrong");
+    ks.asids_free++;
+    ks.asid_roots[7] = ks.asid_roots[1];
+    ks.asids_free--;
+    expect_broken("ASIDs in use and live VSpaces differ in number");
+    ks.asid_roots[7] = 0;
+    ks.asids_free++;
+    ks.asid_roots[0] = 1;
+    expect_broken("ASID 0 is in use");
+    ks.asid_roots[0] = 0;
+    ks.asid_next = KAAL_ASID_COUNT;
+    expect_broken("the ASID search starts outside the table");
 }
 
 static void test_bad_sizes(void **state)
@@ -251,7 +300,9 @@ int main(void)
         T(test_sentinel_written),     T(test_overlapping_objects),    T(test_object_outside_watermark),
         T(test_watermark_beyond_end), T(test_misaligned_object),      T(test_device_memory_kernel_object),
         T(test_bad_cnode_guard),      T(test_unknown_type_and_rights), T(test_rights_on_rightless_cap),
-        T(test_data_on_frame),        T(test_bad_sizes),              T(test_group_split),
+        T(test_data_on_tcb),          T(test_mapping_record_without_asid), T(test_misaligned_mapping_record),
+        T(test_vspace_asid_mismatch), T(test_asid_table_counts),      T(test_copied_table),
+               T(test_bad_sizes),              T(test_group_split),
         T(test_cycle_in_tree),        T(test_dead_current_thread),
     };
 #undef T

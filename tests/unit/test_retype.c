@@ -96,7 +96,10 @@ static void test_every_type(void **state)
             assert_int_equal(s->cap.type, c->type);
             assert_int_equal(s->cap.size_bits, c->cap_bits);
             assert_int_equal(s->cap.guard_bits, 0);
-            assert_int_equal(s->cap.data, 0);
+            if (c->type == KAAL_OBJ_VSPACE) /* its ASID */
+                assert_true(s->cap.data != 0 && ks.asid_roots[s->cap.data] == s->cap.obj);
+            else
+                assert_int_equal(s->cap.data, 0);
             assert_int_equal(s->cap.rights, KAAL_RIGHTS_ALL);
             assert_int_equal(s->cap.aux, 0);
             assert_ptr_equal(s->parent, kt_slot(ut()));

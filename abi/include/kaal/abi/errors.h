@@ -43,6 +43,8 @@ enum kaal_illegal_reason {
     KAAL_ILLEGAL_NOT_BOUND = 7,      /* the TCB has no bound notification */
     KAAL_ILLEGAL_KERNEL_IRQ = 8,     /* the kernel keeps this interrupt line (the timer) */
     KAAL_ILLEGAL_BEING_DELETED = 9,  /* the cap is a half-deleted object: only Delete continues it */
+    KAAL_ILLEGAL_ALREADY_MAPPED = 10, /* this frame or table cap maps something already: unmap it first */
+    KAAL_ILLEGAL_NOT_MAPPED = 11,     /* Unmap of a frame or table cap that maps nothing */
 };
 
 /* Lookup failure kinds (MR1 of KAAL_ERR_FAILED_LOOKUP). */
@@ -51,6 +53,7 @@ enum kaal_lookup_failure {
     KAAL_LOOKUP_MISSING_CAP = 2,    /* MR2 = bits left; the slot reached is empty */
     KAAL_LOOKUP_DEPTH_MISMATCH = 3, /* MR2 = bits left, MR3 = bits the level needs */
     KAAL_LOOKUP_GUARD_MISMATCH = 4, /* MR2 = bits left, MR3 = guard found, MR4 = guard bits */
+    KAAL_LOOKUP_MISSING_TABLE = 5,  /* MR2 = the page-table level (1-3) missing at that address */
 };
 
 #endif

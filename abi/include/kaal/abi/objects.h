@@ -38,6 +38,17 @@ enum kaal_object_type {
 #define KAAL_FRAME_BITS_LARGE 21u
 #define KAAL_FRAME_BITS_HUGE 30u
 
+/* Page tables: four levels (0 = the VSpace root) of 512 entries. */
+#define KAAL_PAGE_TABLE_LEVELS 4u
+#define KAAL_PAGE_TABLE_INDEX_BITS 9u
+
+/* Address spaces: each VSpace takes an address-space identifier (ASID); 0 is never one. */
+#define KAAL_ASID_COUNT 4096u
+
+/* Attributes of Frame_Map (the rights are KAAL_RIGHT_READ and KAAL_RIGHT_WRITE). */
+#define KAAL_MAP_EXECUTABLE 0x1u
+#define KAAL_MAP_ATTRIBUTES_ALL 0x1u
+
 /* Ranges of the size argument of Retype. */
 #define KAAL_UNTYPED_MIN_BITS 4u
 #define KAAL_UNTYPED_MAX_BITS 47u

@@ -46,6 +46,14 @@ enum kaal_invocation_label {
     KAAL_IRQ_HANDLER_SET_NOTIFICATION = 49,
     KAAL_IRQ_HANDLER_ACK = 50,
     KAAL_IRQ_HANDLER_CLEAR = 51,
+
+    /* On PageUpperDir, PageDir and PageTable caps (the level comes from the cap's type). */
+    KAAL_PAGE_TABLE_MAP = 64,
+    KAAL_PAGE_TABLE_UNMAP = 65,
+
+    KAAL_FRAME_MAP = 72,
+    KAAL_FRAME_UNMAP = 73,
+    KAAL_FRAME_GET_ADDRESS = 74,
 };
 
 /* Scheduling. */

@@ -47,7 +47,13 @@ enum cap_type {
  *   CNode:        obj = slots, size_bits = radix, guard_bits, data = guard value
  *   Endpoint,
  *   Notification: obj, data = badge (0: unbadged)
- *   Frame:        obj = base, size_bits, aux = device flag
+ *   Frame:        obj = base, size_bits, aux = device flag,
+ *                 data = its mapping: vaddr | ASID (vaddr is page-aligned, ASIDs
+ *                 fit in 12 bits and are never 0), or 0: maps nothing
+ *   VSpace:       obj = the level-0 table, data = its ASID
+ *   PageUpperDir,
+ *   PageDir,
+ *   PageTable:    obj = the table, data = its mapping, as for Frames
  *   Zombie:       obj = the container, aux = slots not yet known empty,
  *                 size_bits = the container's type, guard_bits = its radix (CNode),
  *                 data = chain (see delete.c)
@@ -79,6 +85,17 @@ static inline bool slot_is_empty(const struct slot *s) { return s->cap.type == C
 
 /* The slot array of a CNode cap. */
 static inline struct slot *cnode_slots(const struct cap *c) { return (struct slot *)(uintptr_t)c->obj; }
+
+/* Frames and page tables below the root: the caps that record a mapping in data. */
+static inline bool cap_is_mappable(unsigned type)
+{
+    return type == CAP_FRAME || type == CAP_PAGE_UPPER_DIR || type == CAP_PAGE_DIR || type == CAP_PAGE_TABLE;
+}
+
+#define CAP_MAPPING_ASID_MASK 0xfffu
+static inline word_t cap_mapping_asid(const struct cap *c) { return c->data & CAP_MAPPING_ASID_MASK; }
+static inline word_t cap_mapping_vaddr(const struct cap *c) { return c->data & ~(word_t)CAP_MAPPING_ASID_MASK; }
+static inline bool cap_is_mapped(const struct cap *c) { return cap_is_mappable(c->type) && c->data != 0; }
 
 /* log2 of the memory the object of this cap occupies. */
 unsigned cap_object_bits(const struct cap *c);

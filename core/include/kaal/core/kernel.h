@@ -5,6 +5,7 @@
 #ifndef KAAL_CORE_KERNEL_H
 #define KAAL_CORE_KERNEL_H
 
+#include <kaal/abi/objects.h>
 #include <kaal/abi/syscalls.h>
 #include <kaal/core/cap.h>
 #include <kaal/core/tcb.h>
@@ -33,6 +34,11 @@ struct kernel_state {
     uint8_t irq_issued[KERNEL_MAX_IRQS];
     struct slot irq_slots[KERNEL_MAX_IRQS]; /* a copy of the notification cap, or empty */
     unsigned irq_count;                     /* lines the HAL has, at most KERNEL_MAX_IRQS */
+
+    /* Address spaces: the level-0 table of each ASID in use (0: free); ASID 0 is never given out. */
+    word_t asid_roots[KAAL_ASID_COUNT];
+    word_t asids_free;
+    word_t asid_next; /* where the search for a free ASID starts */
 
     word_t work_units; /* units of a long operation done since the last preemption check */
     bool preempted;    /* a long operation stopped for a pending interrupt */
