@@ -65,6 +65,40 @@ int kaal_cnode_revoke(kaal_cptr_t root, kaal_word_t index, kaal_word_t depth)
     return invoke(root, KAAL_CNODE_REVOKE, (const kaal_word_t[]){index, depth}, 2, 0, 0);
 }
 
+int kaal_page_table_map(kaal_cptr_t table, kaal_cptr_t vspace, kaal_word_t vaddr)
+{
+    kaal_cptr_t caps[] = {vspace};
+    return INVOKE(table, KAAL_PAGE_TABLE_MAP, caps, vaddr);
+}
+
+int kaal_page_table_unmap(kaal_cptr_t table)
+{
+    return invoke(table, KAAL_PAGE_TABLE_UNMAP, 0, 0, 0, 0);
+}
+
+int kaal_frame_map(kaal_cptr_t frame, kaal_cptr_t vspace, kaal_word_t vaddr, kaal_word_t rights,
+                   kaal_word_t attributes, void **pointer)
+{
+    kaal_cptr_t caps[] = {vspace};
+    int err = INVOKE(frame, KAAL_FRAME_MAP, caps, vaddr, rights, attributes);
+    if (err == KAAL_OK && pointer != 0)
+        *pointer = (void *)(uintptr_t)kaal_get_mr(0);
+    return err;
+}
+
+int kaal_frame_unmap(kaal_cptr_t frame)
+{
+    return invoke(frame, KAAL_FRAME_UNMAP, 0, 0, 0, 0);
+}
+
+int kaal_frame_get_address(kaal_cptr_t frame, kaal_word_t *paddr)
+{
+    int err = invoke(frame, KAAL_FRAME_GET_ADDRESS, 0, 0, 0, 0);
+    if (err == KAAL_OK && paddr != 0)
+        *paddr = kaal_get_mr(0);
+    return err;
+}
+
 int kaal_tcb_configure(kaal_cptr_t tcb, kaal_cptr_t cspace, kaal_cptr_t vspace, kaal_cptr_t buffer_frame,
                        kaal_word_t buffer_offset, kaal_cptr_t fault_ep)
 {

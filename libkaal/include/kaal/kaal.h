@@ -101,6 +101,22 @@ int kaal_irq_handler_set_notification(kaal_cptr_t handler, kaal_cptr_t ntfn);
 int kaal_irq_handler_ack(kaal_cptr_t handler);
 int kaal_irq_handler_clear(kaal_cptr_t handler);
 
+/* Address spaces: enter a PageUpperDir, PageDir or PageTable at vaddr (aligned to its span), or take it out (and empty it). */
+int kaal_page_table_map(kaal_cptr_t table, kaal_cptr_t vspace, kaal_word_t vaddr);
+int kaal_page_table_unmap(kaal_cptr_t table);
+
+/*
+ * Map a frame at vaddr of vspace with rights KAAL_RIGHT_READ or
+ * KAAL_RIGHT_READ | KAAL_RIGHT_WRITE and KAAL_MAP_* attributes. On success
+ * *pointer (if not NULL) is what this program uses to reach the frame: vaddr
+ * itself on aarch64, its place in the VSpace's host window on the sim.
+ */
+int kaal_frame_map(kaal_cptr_t frame, kaal_cptr_t vspace, kaal_word_t vaddr, kaal_word_t rights,
+                   kaal_word_t attributes, void **pointer);
+int kaal_frame_unmap(kaal_cptr_t frame);
+/* The frame's physical address (for DMA). */
+int kaal_frame_get_address(kaal_cptr_t frame, kaal_word_t *paddr);
+
 /* The largest RAM Untyped the boot info lists (its CPtr in the root CNode). */
 kaal_cptr_t kaal_bootinfo_largest_untyped(const struct kaal_bootinfo *bi);
 
