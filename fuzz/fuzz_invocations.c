@@ -33,7 +33,8 @@
 static kaal_word_t word(struct input *in)
 {
     static const kaal_word_t interesting[] = {
-        0, 1, 2, 3, 4, 5, 12, 16, 20, 21, 30, 47, 48, 63, 64, 65, 255, 256, 257, 4095, 4096,
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16, 20, 21, 30, 47, 48, 63, 64, 65, 255, 256, 257, 4095, 4096,
+        0x200000, 0x40000000, (kaal_word_t)1 << 39,
         KAAL_RIGHTS_ALL, KAAL_RIGHT_READ, KAAL_RIGHT_WRITE, 0x10, KAAL_CNODE_DATA(0, 52), KAAL_CNODE_DATA(1, 2),
         UINT64_MAX, (kaal_word_t)1 << 63,
     };
@@ -72,7 +73,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         kaal_word_t label = op & 7u;
         static const kaal_word_t labels[8] = {KAAL_UNTYPED_RETYPE, KAAL_CNODE_COPY, KAAL_CNODE_MINT,
                                               KAAL_CNODE_MOVE,     KAAL_CNODE_MUTATE, KAAL_CNODE_DELETE,
-                                              KAAL_CNODE_REVOKE,   99};
+                                              KAAL_CNODE_REVOKE,   0};
+        /* The eighth choice: an address-space operation, or (1 in 4) a raw message info word. */
+        static const kaal_word_t vm_labels[6] = {KAAL_PAGE_TABLE_MAP, KAAL_PAGE_TABLE_UNMAP, KAAL_FRAME_MAP,
+                                                 KAAL_FRAME_UNMAP,    KAAL_FRAME_GET_ADDRESS, 99};
+        uint8_t vm = label == 7 ? (uint8_t)take(&in, 1) : 0;
         kaal_word_t cptr = word(&in);
         for (unsigned i = 0; i < nargs; i++)
             args[i] = word(&in);
@@ -80,8 +85,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             caps[i] = word(&in);
         /* Mostly a well-formed Call; now and then a raw message info or syscall number. */
         kaal_word_t sysno = (op & 0xc0) == 0xc0 && (in.left & 1) ? word(&in) : KAAL_SYS_CALL;
-        kaal_word_t info = kaal_msginfo(labels[label], 0, ncaps, nargs);
-        if ((op & 0x7) == 7)
+        kaal_word_t info = kaal_msginfo(label == 7 ? vm_labels[vm % 6] : labels[label], 0, ncaps, nargs);
+        if (label == 7 && vm >= 192)
             info = word(&in);
         kd_syscall(sysno, cptr, info, args, nargs, caps, ncaps);
         check();

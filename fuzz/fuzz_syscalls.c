@@ -42,6 +42,7 @@ enum {
     S_NTFN, S_NTFN_BADGED,
     S_CNODE, S_FRAME, S_VSPACE, S_PT,
     S_IRQ, S_FAULT_EP,
+    S_PUD, S_PD, /* mapped at 0 in S_VSPACE; S_PT and S_FRAME are not mapped */
     S_THREAD0 = 220, /* each thread: TCB, VSpace, IPC buffer frame, in 3 slots */
     S_FREE = 232,    /* first free slot; the fuzzer's caps go from here */
     S_END = 244,
@@ -54,7 +55,7 @@ static kaal_word_t word(struct input *in)
 {
     static const kaal_word_t interesting[] = {
         0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 21, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 48, 49, 50, 51,
-        63, 64, 65, 255, 256, 1024, KAAL_RIGHTS_ALL, KAAL_RIGHT_READ, KAAL_RIGHT_WRITE, KAAL_RIGHT_GRANT,
+        63, 64, 65, 72, 73, 74, 255, 256, 1024, 0x1000, 0x200000, 0x40000000, KAAL_RIGHTS_ALL, KAAL_RIGHT_READ, KAAL_RIGHT_WRITE, KAAL_RIGHT_GRANT,
         KAAL_CNODE_DATA(0, 2), UINT64_MAX, (kaal_word_t)1 << 63,
     };
     uint8_t sel = (uint8_t)take(in, 1);
@@ -143,6 +144,12 @@ static void build_world(void)
     retype(first_untyped, KAAL_OBJ_FRAME, 12, S_FRAME);
     retype(first_untyped, KAAL_OBJ_VSPACE, 0, S_VSPACE);
     retype(first_untyped, KAAL_OBJ_PAGE_TABLE, 0, S_PT);
+    retype(first_untyped, KAAL_OBJ_PAGE_UPPER_DIR, 0, S_PUD);
+    retype(first_untyped, KAAL_OBJ_PAGE_DIR, 0, S_PD);
+    kaal_word_t at_zero[] = {0};
+    kaal_word_t vspace_cap[] = {S_VSPACE};
+    must(invoke(S_PUD, KAAL_PAGE_TABLE_MAP, at_zero, 1, vspace_cap, 1));
+    must(invoke(S_PD, KAAL_PAGE_TABLE_MAP, at_zero, 1, vspace_cap, 1));
     kaal_word_t irq_args[] = {5, S_IRQ, DEPTH};
     kaal_word_t root_cap[] = {ROOT};
     must(invoke(KAAL_ROOT_SLOT_IRQ_CONTROL, KAAL_IRQ_CONTROL_GET, irq_args, 3, root_cap, 1));
@@ -198,6 +205,7 @@ static void restore_world(void)
     }
     memcpy(ram, ram_copy, (size_t)1 << RAM_BITS);
     ks = ks_copy;
+    double_vspace = (struct double_vspace){.user_top = (uint64_t)1 << 40};
     double_irq = (struct double_irq){.pending = HAL_IRQ_NONE, .count = 64, .timer_line = 30};
 }
 
