@@ -155,7 +155,7 @@ static hal_pte_t *find_free_entry(const struct invocation *inv, word_t vaddr, un
     word_t top = hal_vspace_user_top();
     word_t need = c->type == CAP_FRAME ? BIT(bits) : 1;
     if (vaddr >= top || top - vaddr < need)
-        return REJECT(err_range(err, vaddr_pos, 0, top - need),
+        return REJECT(err_range(err, vaddr_pos, 0, top >= need ? top - need : 0),
                       "%s_Map: 0x%lx is outside the user range (below 0x%lx)", what, vaddr, top),
                NULL;
     struct walk w = walk(vs->obj, vaddr, level);
