@@ -122,6 +122,10 @@ static enum kaal_error configure(const struct invocation *inv, struct tcb *t, st
         return REJECT(err_invalid_cap(err, KAAL_ARG_CAP(CFG_BUFFER)),
                       "TCB_Configure: the IPC buffer must be a RAM frame, not a %s%s cap",
                       buffer->cap.aux ? "device " : "", cap_type_name(buffer->cap.type));
+    /* The kernel writes answers into the buffer: a read-only frame (a boot module) must stay so. */
+    if (!(buffer->cap.rights & KAAL_RIGHT_WRITE))
+        return REJECT(err_invalid_cap(err, KAAL_ARG_CAP(CFG_BUFFER)),
+                      "TCB_Configure: the IPC buffer frame cap has no Write right");
     if (!IS_ALIGNED(offset, IPC_BUFFER_ALIGN_BITS))
         return REJECT(err_alignment(err, CFG_BUFFER_OFFSET, IPC_BUFFER_ALIGN_BITS),
                       "TCB_Configure: IPC buffer offset 0x%lx is not 1 KiB aligned", offset);

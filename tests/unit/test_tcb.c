@@ -187,8 +187,9 @@ static void test_configure_rejects_wrong_cap_types(void **state)
 {
     (void)state;
     make_parts();
-    const kaal_word_t devframe = SPARE;
+    const kaal_word_t devframe = SPARE, readonly = SPARE2;
     kt_assert_success(kt_retype(device_untyped(), KAAL_OBJ_FRAME, KAAL_FRAME_BITS_SMALL, 0, 0, devframe, 1));
+    kt_assert_success(kt_copy(readonly, BUF, KAAL_RIGHT_READ | KAAL_RIGHT_GRANT));
     static const struct {
         kaal_word_t cspace, vspace, buffer, position;
     } cases[] = {
@@ -199,6 +200,7 @@ static void test_configure_rejects_wrong_cap_types(void **state)
         {KT_ROOT, VS, VS, KAAL_ARG_CAP(2)},       /* IPC buffer is a VSpace */
         {KT_ROOT, VS, NTFN, KAAL_ARG_CAP(2)},     /* ... a notification */
         {KT_ROOT, VS, devframe, KAAL_ARG_CAP(2)}, /* ... a device frame: the kernel never touches those */
+        {KT_ROOT, VS, readonly, KAAL_ARG_CAP(2)}, /* ... a frame cap without Write (a boot module's) */
         {VS, BUF, VS, KAAL_ARG_CAP(0)},           /* everything wrong: the first is reported */
     };
     struct kresult r;
