@@ -5,6 +5,8 @@
  * info frames) come from a bump allocation in the first RAM region that can hold
  * them; every other byte of every region becomes Untyped caps in the root
  * CNode: the largest naturally aligned power-of-two blocks that tile it.
+ * Boot modules are the exception: their pages become read-only 4 KiB Frame
+ * caps in the slots after the untyped caps, listed in the boot info.
  * After this the kernel allocates nothing ever again.
  */
 #include <kaal/abi/bootinfo.h>
@@ -43,22 +45,55 @@ const char *boot_status_name(enum boot_status status)
     case BOOT_NO_MEMORY: return "no RAM region can hold the root task's objects";
     case BOOT_TOO_MANY_REGIONS: return "memory splits into more untyped blocks than boot info can list";
     case BOOT_BAD_REGION: return "a memory region wraps around the address space or overlaps another";
+    case BOOT_TOO_MANY_MODULES: return "more boot modules than boot info can list";
+    case BOOT_MODULE_MISALIGNED: return "a boot module does not start on a 4 KiB page boundary";
+    case BOOT_MODULE_DEVICE: return "a boot module is marked as device memory";
+    case BOOT_MODULE_OVERLAP: return "a boot module's pages overlap another memory region";
+    case BOOT_MODULE_NO_SLOTS: return "the boot modules need more frame caps than the root CNode has free slots";
     }
     return "unknown boot status";
 }
 
-static bool regions_valid(const struct boot_region *r, unsigned count)
+/* The bytes a region covers: a module covers whole pages. 0 if that wraps. */
+static word_t region_span(const struct boot_region *r)
 {
+    word_t span = r->module != 0 ? ALIGN_UP(r->size, FRAME_BITS) : r->size;
+    if (span < r->size || r->kaddr + span < r->kaddr)
+        return 0;
+    return span;
+}
+
+static bool regions_apart(const struct boot_region *a, const struct boot_region *b)
+{
+    word_t a_span = region_span(a), b_span = region_span(b);
+    return a_span == 0 || b_span == 0 || a->kaddr + a_span <= b->kaddr || b->kaddr + b_span <= a->kaddr;
+}
+
+static bool region_wraps(const struct boot_region *r)
+{
+    return r->size != 0 && region_span(r) == 0;
+}
+
+static enum boot_status check_regions(const struct boot_region *r, unsigned count)
+{
+    unsigned modules = 0;
     for (unsigned i = 0; i < count; i++) {
-        if (r[i].kaddr + r[i].size < r[i].kaddr)
-            return false;
+        if (region_wraps(&r[i]))
+            return BOOT_BAD_REGION;
+        if (r[i].module != 0) {
+            if (++modules > KAAL_BOOTINFO_MAX_MODULES)
+                return BOOT_TOO_MANY_MODULES;
+            if (r[i].is_device)
+                return BOOT_MODULE_DEVICE;
+            if (!IS_ALIGNED(r[i].kaddr, FRAME_BITS))
+                return BOOT_MODULE_MISALIGNED;
+        }
         for (unsigned j = 0; j < i; j++) {
-            bool apart = r[i].kaddr + r[i].size <= r[j].kaddr || r[j].kaddr + r[j].size <= r[i].kaddr;
-            if (!apart && r[i].size != 0 && r[j].size != 0)
-                return false;
+            if (!regions_apart(&r[i], &r[j]))
+                return r[i].module != 0 || r[j].module != 0 ? BOOT_MODULE_OVERLAP : BOOT_BAD_REGION;
         }
     }
-    return true;
+    return BOOT_OK;
 }
 
 /* Place the root objects in region r, largest first so alignment wastes least. */
@@ -119,6 +154,32 @@ static bool add_range(struct boot_builder *b, word_t base, word_t end, bool devi
     return true;
 }
 
+/* Each module's pages as read-only Frame caps in the next slots, and its line in the boot info. */
+static bool add_modules(struct boot_builder *b, const struct boot_region *regions, unsigned count)
+{
+    word_t frames = 0;
+    for (unsigned i = 0; i < count; i++)
+        frames += regions[i].module != 0 ? region_span(&regions[i]) >> FRAME_BITS : 0;
+    if (frames > BIT(KAAL_ROOT_CNODE_RADIX) - b->next_slot)
+        return false;
+    for (unsigned i = 0; i < count; i++) {
+        const struct boot_region *r = &regions[i];
+        if (r->module == 0)
+            continue;
+        struct kaal_boot_module *m = &b->info->modules[b->info->module_count++];
+        *m = (struct kaal_boot_module){.kind = r->module, .size = r->size, .paddr = hal_kaddr_to_paddr(r->kaddr),
+                                       .frames = {b->next_slot, b->next_slot}};
+        word_t span = region_span(r);
+        for (word_t at = r->kaddr; at - r->kaddr < span; at += BIT(FRAME_BITS)) {
+            struct cap frame = {.obj = at, .type = CAP_FRAME, .rights = KAAL_RIGHT_READ, .size_bits = FRAME_BITS};
+            cdt_insert(&ks.cdt_root, b->cnode + b->next_slot, &frame);
+            b->next_slot++;
+        }
+        m->frames.end = b->next_slot;
+    }
+    return true;
+}
+
 static struct slot *root_slot(struct slot *cnode, enum kaal_root_slot i) { return cnode + i; }
 
 static void make_root_caps(const struct boot_objects *o, struct boot_builder *b)
@@ -152,6 +213,12 @@ static void make_root_caps(const struct boot_objects *o, struct boot_builder *b)
     sched_enqueue(tcb);
 }
 
+static enum boot_status boot_failed(enum boot_status status)
+{
+    kprintf("kaal: boot: %s\n", boot_status_name(status));
+    return status;
+}
+
 enum boot_status kernel_boot(const struct boot_region *regions, unsigned count)
 {
     kmem_zero(&ks, sizeof ks);
@@ -159,21 +226,18 @@ enum boot_status kernel_boot(const struct boot_region *regions, unsigned count)
     ks.current = &ks.idle;
     asid_table_init();
     ks.irq_count = hal_irq_count() < KERNEL_MAX_IRQS ? hal_irq_count() : KERNEL_MAX_IRQS;
-    if (!regions_valid(regions, count)) {
-        kprintf("kaal: boot: %s\n", boot_status_name(BOOT_BAD_REGION));
-        return BOOT_BAD_REGION;
-    }
+    enum boot_status status = check_regions(regions, count);
+    if (status != BOOT_OK)
+        return boot_failed(status);
 
     struct boot_objects o = {0};
     unsigned home = count;
     for (unsigned i = 0; i < count && home == count; i++) {
-        if (!regions[i].is_device && place_root_objects(&regions[i], &o))
+        if (!regions[i].is_device && regions[i].module == 0 && place_root_objects(&regions[i], &o))
             home = i;
     }
-    if (home == count) {
-        kprintf("kaal: boot: %s\n", boot_status_name(BOOT_NO_MEMORY));
-        return BOOT_NO_MEMORY;
-    }
+    if (home == count)
+        return boot_failed(BOOT_NO_MEMORY);
     kmem_zero((void *)(uintptr_t)o.start, o.end - o.start);
 
     struct boot_builder b = {
@@ -187,19 +251,22 @@ enum boot_status kernel_boot(const struct boot_region *regions, unsigned count)
     for (unsigned i = 0; i < count && fits; i++) {
         const struct boot_region *r = &regions[i];
         word_t end = r->kaddr + r->size;
+        if (r->module != 0)
+            continue;
         if (i == home)
             fits = add_range(&b, r->kaddr, o.start, false, r->zeroed) &&
                    add_range(&b, o.end, end, false, r->zeroed);
         else
             fits = add_range(&b, r->kaddr, end, r->is_device, r->zeroed);
     }
-    if (!fits) {
-        kprintf("kaal: boot: %s\n", boot_status_name(BOOT_TOO_MANY_REGIONS));
-        return BOOT_TOO_MANY_REGIONS;
-    }
+    if (!fits)
+        return boot_failed(BOOT_TOO_MANY_REGIONS);
+    word_t untyped_end = b.next_slot;
+    if (!add_modules(&b, regions, count))
+        return boot_failed(BOOT_MODULE_NO_SLOTS);
 
     b.info->magic = KAAL_BOOTINFO_MAGIC;
-    b.info->untyped = (struct kaal_slot_range){KAAL_ROOT_SLOT_FIRST_FREE, b.next_slot};
+    b.info->untyped = (struct kaal_slot_range){KAAL_ROOT_SLOT_FIRST_FREE, untyped_end};
     b.info->empty = (struct kaal_slot_range){b.next_slot, BIT(KAAL_ROOT_CNODE_RADIX)};
     schedule();
     hal_timer_set_deadline_ns(hal_timer_now_ns() + KERNEL_TICK_NS);
