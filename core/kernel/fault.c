@@ -24,6 +24,7 @@ static void stop(struct tcb *t)
         sched_dequeue(t);
     t->state = THREAD_INACTIVE;
     t->fault.type = 0;
+    t->stopped_by_fault = true; /* TCB_GetInfo says so until the thread is resumed */
 }
 
 void fault_raise(struct tcb *t, word_t type, const word_t *words, word_t count)

@@ -313,6 +313,8 @@ static struct invariant_report check_thread(const struct slot *n, const struct t
         FAIL("thread and notification disagree about their binding", n);
     if (t->fault.type != 0 && t->state != THREAD_BLOCKED_SEND && t->state != THREAD_BLOCKED_REPLY)
         FAIL("a fault is pending on a thread that is not delivering it", n);
+    if (t->stopped_by_fault && t->state != THREAD_INACTIVE)
+        FAIL("a thread marked as stopped by a fault is not inactive", n);
     return OK;
 }
 

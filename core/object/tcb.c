@@ -66,8 +66,10 @@ void tcb_suspend(struct tcb *t)
 
 void tcb_resume(struct tcb *t)
 {
-    if (t->state == THREAD_INACTIVE)
+    if (t->state == THREAD_INACTIVE) {
+        t->stopped_by_fault = false;
         sched_enqueue(t);
+    }
 }
 
 void tcb_finalise(struct tcb *t)
@@ -223,6 +225,28 @@ static enum kaal_error bind_notification(const struct invocation *inv, struct tc
     return KAAL_OK;
 }
 
+/* The ABI's view of a thread state (core's enum is not the ABI). */
+static const uint8_t abi_thread_state[] = {
+    [THREAD_INACTIVE] = KAAL_THREAD_INACTIVE,
+    [THREAD_RUNNING] = KAAL_THREAD_RUNNING,
+    [THREAD_BLOCKED_SEND] = KAAL_THREAD_BLOCKED_SEND,
+    [THREAD_BLOCKED_RECV] = KAAL_THREAD_BLOCKED_RECV,
+    [THREAD_BLOCKED_REPLY] = KAAL_THREAD_BLOCKED_REPLY,
+    [THREAD_BLOCKED_NOTIFICATION] = KAAL_THREAD_BLOCKED_NOTIFICATION,
+    [THREAD_IDLE] = KAAL_THREAD_RUNNING, /* never asked: no cap names the idle thread */
+};
+_Static_assert(ARRAY_SIZE(abi_thread_state) == THREAD_IDLE + 1, "every thread state has an ABI value");
+
+/* GetInfo: state, priority, MCP, and whether a fault is pending or stopped the thread. */
+static enum kaal_error get_info(const struct invocation *inv, const struct tcb *t, struct syscall_error *err)
+{
+    inv_answer(inv, err, 0, abi_thread_state[t->state]);
+    inv_answer(inv, err, 1, t->priority);
+    inv_answer(inv, err, 2, t->mcp);
+    inv_answer(inv, err, 3, t->fault.type != 0 || t->stopped_by_fault);
+    return KAAL_OK;
+}
+
 enum kaal_error tcb_invoke(const struct invocation *inv, struct syscall_error *err)
 {
     struct tcb *t = tcb_of(&inv->slot->cap);
@@ -252,6 +276,8 @@ enum kaal_error tcb_invoke(const struct invocation *inv, struct syscall_error *e
             return REJECT(err_illegal(err, KAAL_ILLEGAL_NOT_BOUND), "TCB_UnbindNotification: nothing is bound");
         notification_unbind(t->bound_notification);
         return KAAL_OK;
+    case KAAL_TCB_GET_INFO:
+        return get_info(inv, t, err);
     default:
         return REJECT(err_illegal(err, KAAL_ILLEGAL_LABEL), "TCB: label %lu is not a TCB operation", inv->label);
     }

@@ -290,6 +290,20 @@ static void test_dead_current_thread(void **state)
     expect_broken("the current thread has no TCB cap left");
 }
 
+static void test_fault_marks_on_the_wrong_thread(void **state)
+{
+    (void)state;
+    assert_ok(kt_retype(kt_first_untyped(), KAAL_OBJ_TCB, 0, 0, 0, FIRST, 1));
+    struct tcb *idle_thread = tcb_of(&kt_slot(FIRST)->cap); /* inactive, never run */
+    idle_thread->fault.type = 1;
+    expect_broken("a fault is pending on a thread that is not delivering it");
+    idle_thread->fault.type = 0;
+    idle_thread->stopped_by_fault = true; /* inactive: that is allowed */
+    assert_null(kernel_check_invariants().what);
+    kt_root_thread()->stopped_by_fault = true; /* the running root thread */
+    expect_broken("a thread marked as stopped by a fault is not inactive");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, kt_setup, kt_teardown)
@@ -303,7 +317,7 @@ int main(void)
         T(test_data_on_tcb),          T(test_mapping_record_without_asid), T(test_misaligned_mapping_record),
         T(test_vspace_asid_mismatch), T(test_asid_table_counts),      T(test_copied_table),
                T(test_bad_sizes),              T(test_group_split),
-        T(test_cycle_in_tree),        T(test_dead_current_thread),
+        T(test_cycle_in_tree),        T(test_dead_current_thread),    T(test_fault_marks_on_the_wrong_thread),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* TCB invocations: Configure, Read/WriteRegisters, Resume/Suspend, priorities and notification binding. */
 #include "harness.h"
 
+#include <kaal/abi/faults.h>
 #include <kaal/core/tcb.h>
 
 /* Root slots of the parts of a thread made by make_parts(). */
@@ -840,12 +841,168 @@ static void test_unknown_tcb_label(void **state)
     (void)state;
     kt_thread(A, 100);
     kaal_word_t labels[] = {0, KAAL_UNTYPED_RETYPE, KAAL_CNODE_COPY, KAAL_TCB_CONFIGURE - 1,
-                            KAAL_TCB_UNBIND_NOTIFICATION + 1, KAAL_IRQ_CONTROL_GET, 1000};
+                            KAAL_TCB_GET_INFO + 1, KAAL_IRQ_CONTROL_GET, 1000};
     kaal_word_t args[] = {1, 1, 1, 1, 1, 1};
     kaal_word_t caps[] = {KT_ROOT};
     struct kresult r;
     for (unsigned i = 0; i < ARRAY_SIZE(labels); i++) {
         KT_REJECT(r, kt_invoke(A, labels[i], args, 6, caps, 1), KAAL_ERR_ILLEGAL_OPERATION);
+        assert_detail(r, KAAL_ILLEGAL_LABEL);
+    }
+}
+
+/* ---- GetInfo ---- */
+
+struct info {
+    kaal_word_t state, priority, mcp, fault;
+};
+
+/* GetInfo of the TCB in `slot`, asked by the root thread if it can run (else by the current one). */
+static struct info get_info(kaal_word_t slot)
+{
+    struct tcb *self = ks.current;
+    if (kt_root_thread()->state == THREAD_RUNNING)
+        root_acts();
+    struct kresult r = kt_invoke(slot, KAAL_TCB_GET_INFO, NULL, 0, NULL, 0);
+    assert_ok(r);
+    assert_int_equal(r.count, 4);
+    assert_false(kt_logged("reject"));
+    if (self->state == THREAD_RUNNING)
+        kt_act(self);
+    return (struct info){r.mr[0], r.mr[1], r.mr[2], r.mr[3]};
+}
+
+#define assert_info(slot, st, prio, mcp_, flt)                                                                     \
+    do {                                                                                                           \
+        struct info i_ = get_info(slot);                                                                           \
+        assert_int_equal(i_.state, (st));                                                                          \
+        assert_int_equal(i_.priority, (prio));                                                                     \
+        assert_int_equal(i_.mcp, (mcp_));                                                                          \
+        assert_int_equal(i_.fault, (flt));                                                                         \
+    } while (0)
+
+static void test_get_info_of_inactive_and_running_threads(void **state)
+{
+    (void)state;
+    make_parts();
+    assert_info(T, KAAL_THREAD_INACTIVE, 0, 0, 0); /* as Retype made it */
+    assert_info(KAAL_ROOT_SLOT_TCB, KAAL_THREAD_RUNNING, 255, 255, 0); /* the caller itself: it is running */
+
+    kt_thread(A, 100);
+    kt_assert_success(set_priority(KAAL_TCB_SET_MC_PRIORITY, A, 42, KAAL_ROOT_SLOT_TCB));
+    assert_info(A, KAAL_THREAD_RUNNING, 100, 42, 0); /* ready, not current */
+    kt_assert_success(simple(A, KAAL_TCB_SUSPEND));
+    assert_info(A, KAAL_THREAD_INACTIVE, 100, 42, 0);
+    kt_assert_success(simple(A, KAAL_TCB_RESUME));
+    assert_info(A, KAAL_THREAD_RUNNING, 100, 42, 0);
+
+    /* Asked by a thread of its own about itself: it is running. */
+    struct tcb *a = kt_tcb(A);
+    kt_act(a);
+    struct kresult r = kt_invoke(A, KAAL_TCB_GET_INFO, NULL, 0, NULL, 0);
+    assert_ok(r);
+    assert_int_equal(r.mr[0], KAAL_THREAD_RUNNING);
+    assert_int_equal(r.mr[1], 100);
+    /* Words and caps it does not need are ignored. */
+    kaal_word_t words[] = {7, 7, 7, 7, 7};
+    kaal_word_t caps[] = {EP};
+    r = kt_invoke(A, KAAL_TCB_GET_INFO, words, 5, caps, 1);
+    assert_ok(r);
+    assert_int_equal(r.count, 4);
+    assert_int_equal(r.mr[2], 42);
+}
+
+static void test_get_info_of_blocked_threads(void **state)
+{
+    (void)state;
+    make_parts();
+    make(KAAL_OBJ_ENDPOINT, 0, EP2);
+    struct tcb *a = kt_thread(A, 100), *b = kt_thread(B, 90), *c = kt_thread(C, 80);
+
+    kt_act(a);
+    kt_raw(KAAL_SYS_RECV, EP, 0, NULL, 0, NULL, 0);
+    assert_info(A, KAAL_THREAD_BLOCKED_RECV, 100, 0, 0);
+
+    kt_act(b);
+    kt_raw(KAAL_SYS_SEND, EP2, kaal_msginfo(1, 0, 0, 0), NULL, 0, NULL, 0);
+    assert_info(B, KAAL_THREAD_BLOCKED_SEND, 90, 0, 0);
+
+    kt_act(c);
+    kt_raw(KAAL_SYS_RECV, NTFN, 0, NULL, 0, NULL, 0);
+    assert_info(C, KAAL_THREAD_BLOCKED_NOTIFICATION, 80, 0, 0);
+
+    /* A Call to the receiving A: the caller waits for the reply, A runs. */
+    kt_act(kt_root_thread());
+    kt_raw(KAAL_SYS_CALL, EP, kaal_msginfo(1, 0, 0, 0), NULL, 0, NULL, 0);
+    assert_int_equal(kt_root_thread()->state, THREAD_BLOCKED_REPLY);
+    kt_act(a);
+    struct kresult r = kt_invoke(KAAL_ROOT_SLOT_TCB, KAAL_TCB_GET_INFO, NULL, 0, NULL, 0);
+    assert_ok(r);
+    assert_int_equal(r.mr[0], KAAL_THREAD_BLOCKED_REPLY);
+    assert_int_equal(r.mr[3], 0);
+    assert_info(A, KAAL_THREAD_RUNNING, 100, 0, 0);
+}
+
+static void test_get_info_says_when_a_fault_stopped_the_thread(void **state)
+{
+    (void)state;
+    make_parts();
+    struct tcb *handler = kt_thread(A, 100), *faulter = kt_thread(B, 100), *lone = kt_thread(C, 100);
+    root_acts();
+    kaal_word_t args[] = {0, EP};
+    kaal_word_t caps[] = {KT_ROOT, B + 1, B + 2};
+    kt_assert_success(kt_invoke(B, KAAL_TCB_CONFIGURE, args, 2, caps, 3));
+
+    /* A fault waiting for its handler to receive it, then for its answer. */
+    kt_act(faulter);
+    kt_raw(0x55, 0, 0, NULL, 0, NULL, 0);
+    assert_info(B, KAAL_THREAD_BLOCKED_SEND, 100, 0, 1);
+    kt_act(handler);
+    kt_raw(KAAL_SYS_RECV, EP, 0, NULL, 0, NULL, 0);
+    assert_info(B, KAAL_THREAD_BLOCKED_REPLY, 100, 0, 1);
+    /* Resumed by the handler: no fault any more. */
+    kt_act(handler);
+    kt_raw(KAAL_SYS_REPLY, 0, kaal_msginfo(KAAL_FAULT_RESUME, 0, 0, 0), NULL, 0, NULL, 0);
+    assert_info(B, KAAL_THREAD_RUNNING, 100, 0, 0);
+
+    /* A handler that refuses leaves the thread stopped by its fault. */
+    kt_act(handler);
+    kt_raw(KAAL_SYS_RECV, EP, 0, NULL, 0, NULL, 0);
+    kt_act(faulter);
+    kt_raw(0x55, 0, 0, NULL, 0, NULL, 0);
+    kt_act(handler);
+    kt_raw(KAAL_SYS_REPLY, 0, kaal_msginfo(99, 0, 0, 0), NULL, 0, NULL, 0);
+    assert_info(B, KAAL_THREAD_INACTIVE, 100, 0, 1);
+    kt_assert_success(simple(B, KAAL_TCB_SUSPEND)); /* suspended too: still stopped by the fault */
+    assert_info(B, KAAL_THREAD_INACTIVE, 100, 0, 1);
+    kt_assert_success(simple(B, KAAL_TCB_RESUME)); /* Resume clears it */
+    assert_info(B, KAAL_THREAD_RUNNING, 100, 0, 0);
+
+    /* No handler at all: stopped at once. */
+    kt_act(lone);
+    kt_raw(0x55, 0, 0, NULL, 0, NULL, 0);
+    assert_info(C, KAAL_THREAD_INACTIVE, 100, 0, 1);
+    kaal_word_t regs[] = {0x1000, 0x2000};
+    kaal_word_t write[] = {1, 2, regs[0], regs[1]};
+    kt_assert_success(kt_invoke(C, KAAL_TCB_WRITE_REGISTERS, write, 4, NULL, 0)); /* resumes it */
+    assert_info(C, KAAL_THREAD_RUNNING, 100, 0, 0);
+
+    /* Suspended while its fault waits for the handler: the fault is withdrawn (raised again on resume). */
+    kt_act(faulter);
+    kt_raw(0x55, 0, 0, NULL, 0, NULL, 0);
+    assert_info(B, KAAL_THREAD_BLOCKED_SEND, 100, 0, 1);
+    kt_assert_success(simple(B, KAAL_TCB_SUSPEND));
+    assert_info(B, KAAL_THREAD_INACTIVE, 100, 0, 0);
+}
+
+static void test_get_info_on_other_caps(void **state)
+{
+    (void)state;
+    make_parts();
+    struct kresult r;
+    kaal_word_t targets[] = {BUF, VS, KT_ROOT, kt_first_untyped(), KAAL_ROOT_SLOT_IRQ_CONTROL};
+    for (unsigned i = 0; i < ARRAY_SIZE(targets); i++) {
+        KT_REJECT(r, kt_invoke(targets[i], KAAL_TCB_GET_INFO, NULL, 0, NULL, 0), KAAL_ERR_ILLEGAL_OPERATION);
         assert_detail(r, KAAL_ILLEGAL_LABEL);
     }
 }
@@ -935,6 +1092,10 @@ int main(void)
         TEST(test_bind_notification_errors),
         TEST(test_unbind_notification),
         TEST(test_unknown_tcb_label),
+        TEST(test_get_info_of_inactive_and_running_threads),
+        TEST(test_get_info_of_blocked_threads),
+        TEST(test_get_info_says_when_a_fault_stopped_the_thread),
+        TEST(test_get_info_on_other_caps),
         TEST(test_deleting_a_blocked_thread_takes_it_out_of_its_queue),
         TEST(test_deleting_a_bound_thread_frees_its_notification),
         TEST(test_deleting_a_running_thread_takes_it_off_the_ready_queue),

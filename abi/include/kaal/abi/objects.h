@@ -19,6 +19,16 @@ enum kaal_object_type {
     KAAL_OBJ_TYPE_COUNT
 };
 
+/* States of a thread, as TCB_GetInfo answers them (MR0). */
+enum kaal_thread_state {
+    KAAL_THREAD_INACTIVE = 0,             /* not scheduled: new, suspended, or stopped by a fault */
+    KAAL_THREAD_RUNNING = 1,              /* runnable: running now or ready to */
+    KAAL_THREAD_BLOCKED_SEND = 2,         /* waiting on an endpoint to send (or to deliver a fault) */
+    KAAL_THREAD_BLOCKED_RECV = 3,         /* waiting on an endpoint to receive */
+    KAAL_THREAD_BLOCKED_REPLY = 4,        /* waiting for the reply to a Call (or to its fault) */
+    KAAL_THREAD_BLOCKED_NOTIFICATION = 5, /* waiting on a notification */
+};
+
 /* Rights of a capability. Rights only ever shrink along a derivation. */
 #define KAAL_RIGHT_READ 0x1u
 #define KAAL_RIGHT_WRITE 0x2u

@@ -56,6 +56,7 @@ struct tcb {
     uint8_t priority;
     uint8_t mcp;      /* the highest priority this thread may give any thread */
     uint8_t timeslice; /* ticks left */
+    bool stopped_by_fault; /* INACTIVE because of a fault (no handler, or the handler refused); cleared by Resume */
 
     struct tcb *sched_prev, *sched_next; /* ready queue of its priority */
     struct tcb *queue_prev, *queue_next; /* endpoint or notification queue */
