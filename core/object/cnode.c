@@ -1,5 +1,5 @@
 /*
- * CNode invocations: Copy, Mint, Move, Mutate, Delete, Revoke.
+ * CNode invocations: Copy, Mint, Move, Mutate, Delete, Revoke, Identify.
  *
  * The invoked CNode cap is the root for the destination (or the target of
  * Delete and Revoke); the first extra cap is the root for the source. Rights
@@ -147,13 +147,55 @@ static enum kaal_error decode_move(const struct invocation *inv, bool mutate, st
     return KAAL_OK;
 }
 
-/* Delete and Revoke name one slot of the invoked CNode. */
+/* Delete, Revoke and Identify name one slot of the invoked CNode. */
 static struct slot *target_slot(const struct invocation *inv, struct syscall_error *err)
 {
     if (inv_require(inv, ARG_DEST_DEPTH + 1, 0, err) != KAAL_OK)
         return NULL;
     return lookup_slot(&inv->slot->cap, inv_arg(inv, ARG_DEST_INDEX), inv_arg(inv, ARG_DEST_DEPTH),
                        ARG_DEST_INDEX, err);
+}
+
+/* The answer words of Identify. */
+enum identify_word { ID_TYPE, ID_RIGHTS, ID_SIZE_BITS, ID_DATA, ID_FLAGS, ID_MAPPING_ASID, ID_WORDS };
+
+/* Identify: what a slot holds, in the words a user can act on (docs/ABI.md); an empty slot is type 0. */
+static enum kaal_error identify(const struct invocation *inv, const struct slot *s, struct syscall_error *err)
+{
+    const struct cap *c = &s->cap;
+    word_t answer[ID_WORDS] = {[ID_TYPE] = c->type, [ID_RIGHTS] = c->rights};
+    switch (c->type) {
+    case CAP_UNTYPED:
+        answer[ID_SIZE_BITS] = c->size_bits;
+        answer[ID_FLAGS] = c->aux ? KAAL_CAP_INFO_DEVICE : 0;
+        break;
+    case CAP_CNODE:
+        answer[ID_SIZE_BITS] = c->size_bits;
+        answer[ID_DATA] = KAAL_CNODE_DATA(c->data, c->guard_bits); /* a guard is below 2^58: Mint's data >> 6 */
+        break;
+    case CAP_ENDPOINT:
+    case CAP_NOTIFICATION:
+    case CAP_VSPACE:
+        answer[ID_DATA] = c->data; /* the badge; a VSpace's ASID */
+        break;
+    case CAP_FRAME:
+        answer[ID_SIZE_BITS] = c->size_bits;
+        answer[ID_FLAGS] = c->aux ? KAAL_CAP_INFO_DEVICE : 0;
+        break;
+    case CAP_IRQ_HANDLER:
+        answer[ID_DATA] = c->obj; /* the line */
+        break;
+    default: /* empty, TCB, tables (below), Reply, IRQControl, Zombie */
+        break;
+    }
+    if (cap_is_mapped(c)) { /* a Frame or table that maps something */
+        answer[ID_DATA] = cap_mapping_vaddr(c);
+        answer[ID_FLAGS] |= KAAL_CAP_INFO_MAPPED;
+        answer[ID_MAPPING_ASID] = cap_mapping_asid(c);
+    }
+    for (unsigned i = 0; i < ID_WORDS; i++)
+        inv_answer(inv, err, i, answer[i]);
+    return KAAL_OK;
 }
 
 enum kaal_error cnode_invoke(const struct invocation *inv, struct syscall_error *err)
@@ -178,6 +220,10 @@ enum kaal_error cnode_invoke(const struct invocation *inv, struct syscall_error 
             return err->code;
         err->preempted = cap_revoke(target);
         return KAAL_OK;
+    case KAAL_CNODE_IDENTIFY:
+        if ((target = target_slot(inv, err)) == NULL)
+            return err->code;
+        return identify(inv, target, err);
     default:
         return REJECT(err_illegal(err, KAAL_ILLEGAL_LABEL), "CNode: label %lu is not a CNode operation",
                       inv->label);

@@ -1,4 +1,4 @@
-/* CNode Copy, Mint, Move, Mutate, Delete, Revoke: derivation rules and every refusal. */
+/* CNode Copy, Mint, Move, Mutate, Delete, Revoke, Identify: derivation rules, answers and every refusal. */
 #include "harness.h"
 
 static kaal_word_t free_slot(unsigned i)
@@ -432,13 +432,210 @@ static void test_revoke_untyped_deletes_its_objects_and_their_copies(void **stat
     assert_int_equal(kt_slot(ut())->cap.type, CAP_UNTYPED);
 }
 
+/* ---- Identify ---- */
+
+struct cap_info {
+    kaal_word_t type, rights, size_bits, data, flags, asid;
+};
+
+/* Identify root slot `index`; the answer is six words and the call changes nothing. */
+static struct cap_info identify(kaal_word_t index)
+{
+    kaal_word_t args[] = {index, KT_DEPTH};
+    struct kt_snapshot snap;
+    kt_snapshot_take(&snap);
+    struct kresult r = op(KAAL_CNODE_IDENTIFY, args, 2, 0);
+    kt_snapshot_assert_same(&snap);
+    assert_ok(r);
+    assert_int_equal(r.count, 6);
+    assert_false(kt_logged("reject"));
+    return (struct cap_info){r.mr[0], r.mr[1], r.mr[2], r.mr[3], r.mr[4], r.mr[5]};
+}
+
+#define assert_identify(index, type_, rights_, size_, data_, flags_, asid_)                                        \
+    do {                                                                                                           \
+        struct cap_info i_ = identify(index);                                                                      \
+        assert_int_equal(i_.type, (type_));                                                                        \
+        assert_int_equal(i_.rights, (rights_));                                                                    \
+        assert_int_equal(i_.size_bits, (size_));                                                                   \
+        assert_int_equal(i_.data, (data_));                                                                        \
+        assert_int_equal(i_.flags, (flags_));                                                                      \
+        assert_int_equal(i_.asid, (asid_));                                                                        \
+    } while (0)
+
+static kaal_word_t device_untyped(void)
+{
+    const struct kaal_bootinfo *bi = kt_bootinfo();
+    for (kaal_word_t i = bi->untyped.start; i < bi->untyped.end; i++) {
+        if (bi->untyped_list[i - bi->untyped.start].is_device)
+            return i;
+    }
+    fail_msg("no device untyped");
+    return 0;
+}
+
+static void test_identify_empty_slot_and_root_caps(void **state)
+{
+    (void)state;
+    assert_identify(FREE(0), KAAL_CAP_NULL, 0, 0, 0, 0, 0);   /* empty: an answer, not an error */
+    assert_identify(KAAL_ROOT_SLOT_NULL, KAAL_CAP_NULL, 0, 0, 0, 0, 0);
+    assert_identify(KAAL_ROOT_SLOT_TCB, KAAL_CAP_TCB, KAAL_RIGHTS_ALL, 0, 0, 0, 0);
+    /* The root CNode: radix 12, a 52-bit guard of 0, in Mint's data format. */
+    assert_identify(KT_ROOT, KAAL_CAP_CNODE, KAAL_RIGHTS_ALL, KAAL_ROOT_CNODE_RADIX,
+                    KAAL_CNODE_DATA(0, 64 - KAAL_ROOT_CNODE_RADIX), 0, 0);
+    assert_identify(KAAL_ROOT_SLOT_IPC_BUFFER, KAAL_CAP_FRAME, KAAL_RIGHTS_ALL, 12, 0, 0, 0);
+    assert_identify(KAAL_ROOT_SLOT_BOOTINFO, KAAL_CAP_FRAME, KAAL_RIGHTS_ALL, 12, 0, 0, 0);
+    assert_identify(KAAL_ROOT_SLOT_IRQ_CONTROL, KAAL_CAP_IRQ_CONTROL, KAAL_RIGHTS_ALL, 0, 0, 0, 0);
+    assert_identify(KAAL_ROOT_SLOT_VSPACE, KAAL_CAP_VSPACE, KAAL_RIGHTS_ALL, 0, 1, 0, 0); /* ASID 1 */
+}
+
+static void test_identify_untyped_cnode_endpoint_notification(void **state)
+{
+    (void)state;
+    const struct kaal_bootinfo *bi = kt_bootinfo();
+    kaal_word_t u = ut(), dev = device_untyped();
+    assert_identify(u, KAAL_CAP_UNTYPED, KAAL_RIGHTS_ALL, bi->untyped_list[u - bi->untyped.start].size_bits, 0, 0,
+                    0);
+    assert_identify(dev, KAAL_CAP_UNTYPED, KAAL_RIGHTS_ALL, KT_DEVICE_BITS, 0, KAAL_CAP_INFO_DEVICE, 0);
+
+    assert_identify(NODE, KAAL_CAP_CNODE, KAAL_RIGHTS_ALL, NODE_RADIX, 0, 0, 0);
+    kt_assert_success(kt_mint(FREE(0), NODE, KAAL_RIGHTS_ALL, KAAL_CNODE_DATA(5, 3)));
+    struct cap_info guarded = identify(FREE(0));
+    assert_int_equal(guarded.data, KAAL_CNODE_DATA(5, 3));
+    assert_int_equal(KAAL_CNODE_DATA_GUARD(guarded.data), 5);
+    assert_int_equal(KAAL_CNODE_DATA_GUARD_BITS(guarded.data), 3);
+    /* The widest guard Mint can set round-trips. */
+    kaal_word_t widest = KAAL_CNODE_DATA(BIT(58) - 1, 60);
+    kt_assert_success(kt_mint(FREE(1), NODE, KAAL_RIGHTS_ALL, widest));
+    assert_identify(FREE(1), KAAL_CAP_CNODE, KAAL_RIGHTS_ALL, NODE_RADIX, widest, 0, 0);
+
+    assert_identify(EP, KAAL_CAP_ENDPOINT, KAAL_RIGHTS_ALL, 0, 0, 0, 0);
+    kt_assert_success(kt_mint(FREE(2), EP, KAAL_RIGHT_WRITE | KAAL_RIGHT_GRANT, 0x77));
+    assert_identify(FREE(2), KAAL_CAP_ENDPOINT, KAAL_RIGHT_WRITE | KAAL_RIGHT_GRANT, 0, 0x77, 0, 0);
+    kt_assert_success(kt_mint(FREE(3), NTF, KAAL_RIGHT_READ, 0x30));
+    assert_identify(NTF, KAAL_CAP_NOTIFICATION, KAAL_RIGHTS_ALL, 0, 0, 0, 0);
+    assert_identify(FREE(3), KAAL_CAP_NOTIFICATION, KAAL_RIGHT_READ, 0, 0x30, 0, 0);
+}
+
+static void test_identify_frames_tables_and_mappings(void **state)
+{
+    (void)state;
+    kaal_word_t vs = FREE(0), pud = FREE(1), pd = FREE(2), pt = FREE(3), frame = FREE(4), large = FREE(5),
+                devframe = FREE(6), copy = FREE(7);
+    kt_assert_success(kt_retype(ut(), KAAL_OBJ_VSPACE, 0, 0, 0, vs, 1));
+    kt_assert_success(kt_retype(ut(), KAAL_OBJ_PAGE_UPPER_DIR, 0, 0, 0, pud, 1));
+    kt_assert_success(kt_retype(ut(), KAAL_OBJ_PAGE_DIR, 0, 0, 0, pd, 1));
+    kt_assert_success(kt_retype(ut(), KAAL_OBJ_PAGE_TABLE, 0, 0, 0, pt, 1));
+    kt_assert_success(kt_retype(ut(), KAAL_OBJ_FRAME, KAAL_FRAME_BITS_SMALL, 0, 0, frame, 1));
+    kt_assert_success(kt_retype(ut(), KAAL_OBJ_FRAME, KAAL_FRAME_BITS_LARGE, 0, 0, large, 1));
+    kt_assert_success(kt_retype(device_untyped(), KAAL_OBJ_FRAME, KAAL_FRAME_BITS_SMALL, 0, 0, devframe, 1));
+    kaal_word_t asid = kt_slot(vs)->cap.data;
+    assert_int_not_equal(asid, 0);
+    assert_identify(vs, KAAL_CAP_VSPACE, KAAL_RIGHTS_ALL, 0, asid, 0, 0);
+
+    /* Unmapped: no address, no flag. */
+    assert_identify(pud, KAAL_CAP_PAGE_UPPER_DIR, KAAL_RIGHTS_ALL, 0, 0, 0, 0);
+    assert_identify(pd, KAAL_CAP_PAGE_DIR, KAAL_RIGHTS_ALL, 0, 0, 0, 0);
+    assert_identify(pt, KAAL_CAP_PAGE_TABLE, KAAL_RIGHTS_ALL, 0, 0, 0, 0);
+    assert_identify(frame, KAAL_CAP_FRAME, KAAL_RIGHTS_ALL, 12, 0, 0, 0);
+    assert_identify(large, KAAL_CAP_FRAME, KAAL_RIGHTS_ALL, 21, 0, 0, 0);
+    assert_identify(devframe, KAAL_CAP_FRAME, KAAL_RIGHTS_ALL, 12, 0, KAAL_CAP_INFO_DEVICE, 0);
+
+    /* Mapped at 0 (the tables) and above: the flag tells a mapping at 0 from none. */
+    kaal_word_t zero[] = {0}, vspace[] = {vs};
+    kt_assert_success(kt_invoke(pud, KAAL_PAGE_TABLE_MAP, zero, 1, vspace, 1));
+    kt_assert_success(kt_invoke(pd, KAAL_PAGE_TABLE_MAP, zero, 1, vspace, 1));
+    kt_assert_success(kt_invoke(pt, KAAL_PAGE_TABLE_MAP, zero, 1, vspace, 1));
+    assert_identify(pud, KAAL_CAP_PAGE_UPPER_DIR, KAAL_RIGHTS_ALL, 0, 0, KAAL_CAP_INFO_MAPPED, asid);
+    assert_identify(pd, KAAL_CAP_PAGE_DIR, KAAL_RIGHTS_ALL, 0, 0, KAAL_CAP_INFO_MAPPED, asid);
+    assert_identify(pt, KAAL_CAP_PAGE_TABLE, KAAL_RIGHTS_ALL, 0, 0, KAAL_CAP_INFO_MAPPED, asid);
+    kaal_word_t at[] = {0x5000, KAAL_RIGHT_READ, 0};
+    assert_ok(kt_invoke(frame, KAAL_FRAME_MAP, at, 3, vspace, 1));
+    assert_identify(frame, KAAL_CAP_FRAME, KAAL_RIGHTS_ALL, 12, 0x5000, KAAL_CAP_INFO_MAPPED, asid);
+    kaal_word_t dev_at[] = {0x6000, KAAL_RIGHT_READ | KAAL_RIGHT_WRITE, 0};
+    assert_ok(kt_invoke(devframe, KAAL_FRAME_MAP, dev_at, 3, vspace, 1));
+    assert_identify(devframe, KAAL_CAP_FRAME, KAAL_RIGHTS_ALL, 12, 0x6000,
+                    KAAL_CAP_INFO_MAPPED | KAAL_CAP_INFO_DEVICE, asid);
+    kaal_word_t large_at[] = {0x200000, KAAL_RIGHT_READ, 0};
+    assert_ok(kt_invoke(large, KAAL_FRAME_MAP, large_at, 3, vspace, 1));
+    assert_identify(large, KAAL_CAP_FRAME, KAAL_RIGHTS_ALL, 21, 0x200000, KAAL_CAP_INFO_MAPPED, asid);
+
+    /* A read-only copy starts unmapped; unmapping clears the answer. */
+    kt_assert_success(kt_copy(copy, frame, KAAL_RIGHT_READ));
+    assert_identify(copy, KAAL_CAP_FRAME, KAAL_RIGHT_READ, 12, 0, 0, 0);
+    kt_assert_success(kt_invoke(frame, KAAL_FRAME_UNMAP, NULL, 0, NULL, 0));
+    assert_identify(frame, KAAL_CAP_FRAME, KAAL_RIGHTS_ALL, 12, 0, 0, 0);
+
+    /* A stale record (its VSpace deleted) still reads as mapped: the cap records where it went. */
+    kt_assert_success(kt_delete(vs));
+    assert_identify(large, KAAL_CAP_FRAME, KAAL_RIGHTS_ALL, 21, 0x200000, KAAL_CAP_INFO_MAPPED, asid);
+}
+
+static void test_identify_irq_handler(void **state)
+{
+    (void)state;
+    kaal_word_t args[] = {7, FREE(0), KT_DEPTH};
+    kaal_word_t caps[] = {KT_ROOT};
+    kt_assert_success(kt_invoke(KAAL_ROOT_SLOT_IRQ_CONTROL, KAAL_IRQ_CONTROL_GET, args, 3, caps, 1));
+    assert_identify(FREE(0), KAAL_CAP_IRQ_HANDLER, KAAL_RIGHTS_ALL, 0, 7, 0, 0);
+    args[0] = 0; /* line 0 answers 0, like no line: the type says which */
+    args[1] = FREE(1);
+    kt_assert_success(kt_invoke(KAAL_ROOT_SLOT_IRQ_CONTROL, KAAL_IRQ_CONTROL_GET, args, 3, caps, 1));
+    assert_identify(FREE(1), KAAL_CAP_IRQ_HANDLER, KAAL_RIGHTS_ALL, 0, 0, 0, 0);
+}
+
+/* A slot of another CNode, through its guard: the lookup is Delete's. */
+static void test_identify_through_a_guard(void **state)
+{
+    (void)state;
+    /* NODE behind a 2-bit guard of 2: index = 2 << 4 | slot, depth 6. */
+    kt_assert_success(kt_mint(FREE(0), NODE, KAAL_RIGHTS_ALL, KAAL_CNODE_DATA(2, 2)));
+    kaal_word_t move[] = {(2u << 4) | 3, 6, EP, KT_DEPTH};
+    kaal_word_t caps[] = {KT_ROOT};
+    kt_assert_success(kt_invoke(FREE(0), KAAL_CNODE_MOVE, move, 4, caps, 1));
+    kaal_word_t args[] = {(2u << 4) | 3, 6};
+    struct kresult r = kt_invoke(FREE(0), KAAL_CNODE_IDENTIFY, args, 2, NULL, 0);
+    assert_ok(r);
+    assert_int_equal(r.mr[0], KAAL_CAP_ENDPOINT);
+    args[0] = (2u << 4) | 4;
+    r = kt_invoke(FREE(0), KAAL_CNODE_IDENTIFY, args, 2, NULL, 0);
+    assert_ok(r);
+    assert_int_equal(r.mr[0], KAAL_CAP_NULL);
+    args[0] = (1u << 4) | 3;
+    KT_REJECT(r, kt_invoke(FREE(0), KAAL_CNODE_IDENTIFY, args, 2, NULL, 0), KAAL_ERR_FAILED_LOOKUP);
+    assert_detail(r, 0, KAAL_LOOKUP_GUARD_MISMATCH, 6, 1, 2);
+    args[0] = (2u << 4) | 3;
+    args[1] = 4;
+    KT_REJECT(r, kt_invoke(FREE(0), KAAL_CNODE_IDENTIFY, args, 2, NULL, 0), KAAL_ERR_FAILED_LOOKUP);
+    assert_detail(r, 0, KAAL_LOOKUP_DEPTH_MISMATCH, 4, 6, 0);
+    args[1] = 65;
+    KT_REJECT(r, kt_invoke(FREE(0), KAAL_CNODE_IDENTIFY, args, 2, NULL, 0), KAAL_ERR_RANGE_ERROR);
+    assert_detail(r, 1, 1, 64);
+}
+
+/* A thread without an IPC buffer gets the four register words only. */
+static void test_identify_without_an_ipc_buffer(void **state)
+{
+    (void)state;
+    struct tcb *a = kt_thread(FREE(10), 100);
+    kt_assert_success(kt_revoke(FREE(12))); /* its IPC buffer frame's copy in the TCB goes */
+    assert_null(tcb_ipc_buffer(a));
+    kt_assert_success(kt_mint(FREE(0), EP, KAAL_RIGHTS_ALL, 0x99));
+    kt_act(a);
+    struct kresult r = op(KAAL_CNODE_IDENTIFY, (const kaal_word_t[]){FREE(0), KT_DEPTH}, 2, 0);
+    assert_ok(r);
+    assert_int_equal(r.count, KAAL_MSG_REGISTERS);
+    assert_int_equal(r.mr[0], KAAL_CAP_ENDPOINT);
+    assert_int_equal(r.mr[3], 0x99);
+}
+
 /* ---- target lookups and malformed requests ---- */
 
 static void test_delete_and_revoke_target_lookup(void **state)
 {
     (void)state;
     struct kresult r;
-    kaal_word_t labels[] = {KAAL_CNODE_DELETE, KAAL_CNODE_REVOKE};
+    kaal_word_t labels[] = {KAAL_CNODE_DELETE, KAAL_CNODE_REVOKE, KAAL_CNODE_IDENTIFY};
     for (unsigned i = 0; i < ARRAY_SIZE(labels); i++) {
         kaal_word_t depth0[] = {EP, 0};
         KT_REJECT(r, op(labels[i], depth0, 2, 0), KAAL_ERR_RANGE_ERROR);
@@ -458,7 +655,8 @@ static void test_invalid_labels(void **state)
     (void)state;
     struct kresult r;
     kaal_word_t args[] = {FREE(0), KT_DEPTH, EP, KT_DEPTH, KAAL_RIGHTS_ALL, 0};
-    kaal_word_t labels[] = {0, KAAL_UNTYPED_RETYPE, KAAL_CNODE_COPY - 1, KAAL_CNODE_REVOKE + 1,
+    kaal_word_t labels[] = {0, KAAL_UNTYPED_RETYPE, KAAL_CNODE_COPY - 1, KAAL_CNODE_IDENTIFY + 1,
+                            KAAL_TCB_GET_INFO,
                             (kaal_word_t)1 << 51};
     for (unsigned i = 0; i < ARRAY_SIZE(labels); i++) {
         KT_REJECT(r, op(labels[i], args, 6, 1), KAAL_ERR_ILLEGAL_OPERATION);
@@ -478,6 +676,7 @@ static void test_truncated_message_for_each_label(void **state)
     static const struct shape shapes[] = {
         {KAAL_CNODE_COPY, 5, 1},   {KAAL_CNODE_MINT, 6, 1},   {KAAL_CNODE_MOVE, 4, 1},
         {KAAL_CNODE_MUTATE, 5, 1}, {KAAL_CNODE_DELETE, 2, 0}, {KAAL_CNODE_REVOKE, 2, 0},
+        {KAAL_CNODE_IDENTIFY, 2, 0},
     };
     kaal_word_t args[] = {FREE(0), KT_DEPTH, EP, KT_DEPTH, KAAL_RIGHTS_ALL, 0};
     for (unsigned i = 0; i < ARRAY_SIZE(shapes); i++) {
@@ -520,6 +719,12 @@ int main(void)
         T(test_revoke_deletes_all_descendants_not_siblings),
         T(test_revoke_without_children_changes_nothing),
         T(test_revoke_untyped_deletes_its_objects_and_their_copies),
+        T(test_identify_empty_slot_and_root_caps),
+        T(test_identify_untyped_cnode_endpoint_notification),
+        T(test_identify_frames_tables_and_mappings),
+        T(test_identify_irq_handler),
+        T(test_identify_through_a_guard),
+        T(test_identify_without_an_ipc_buffer),
         T(test_delete_and_revoke_target_lookup),
         T(test_invalid_labels),
         T(test_truncated_message_for_each_label),

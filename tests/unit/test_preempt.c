@@ -338,7 +338,7 @@ static void test_delete_of_a_large_empty_cnode_is_preemptible(void **state)
     assert_int_equal(kt_count_caps(), before - 1);
 }
 
-static void test_zombie_cannot_be_copied_moved_or_invoked(void **state)
+static void test_zombie_cannot_be_copied_moved_or_invoked_but_is_identified(void **state)
 {
     (void)state;
     make_chain(100);
@@ -361,6 +361,18 @@ static void test_zombie_cannot_be_copied_moved_or_invoked(void **state)
     assert_detail(r, KAAL_ILLEGAL_BEING_DELETED);
     KT_REJECT(r, kt_invoke(FIRST, KAAL_TCB_RESUME, NULL, 0, NULL, 0), KAAL_ERR_ILLEGAL_OPERATION);
     assert_detail(r, KAAL_ILLEGAL_BEING_DELETED);
+    /* Identify says what it is (and changes nothing): type, rights, nothing else. */
+    kaal_word_t which[] = {FIRST, KT_DEPTH};
+    struct kt_snapshot snap;
+    kt_snapshot_take(&snap);
+    r = kt_invoke(KT_ROOT, KAAL_CNODE_IDENTIFY, which, 2, NULL, 0);
+    kt_snapshot_assert_same(&snap);
+    assert_ok(r);
+    assert_int_equal(r.count, 6);
+    assert_int_equal(r.mr[0], KAAL_CAP_ZOMBIE);
+    assert_int_equal(r.mr[1], KAAL_RIGHTS_ALL);
+    for (unsigned i = 2; i < 6; i++)
+        assert_int_equal(r.mr[i], 0);
     /* Nothing is found through it either: it is not a CNode any more. */
     KT_REJECT(r, kt_retype(kt_first_untyped(), KAAL_OBJ_ENDPOINT, 0, FIRST, KT_DEPTH, 0, 1),
               KAAL_ERR_INVALID_CAPABILITY);
@@ -873,7 +885,7 @@ int main(void)
         TEST(test_revoke_of_the_untyped_during_a_preempted_chain_delete),
         TEST(test_delete_of_a_cnode_holding_a_half_deleted_chain),
         TEST(test_delete_of_a_large_empty_cnode_is_preemptible),
-        TEST(test_zombie_cannot_be_copied_moved_or_invoked),
+        TEST(test_zombie_cannot_be_copied_moved_or_invoked_but_is_identified),
         TEST(test_another_thread_finishes_a_preempted_delete),
         TEST(test_thread_that_deletes_itself_during_a_preempted_delete),
         TEST(test_delete_stranded_inside_a_dying_thread_finishes_in_one_go),

@@ -19,6 +19,32 @@ enum kaal_object_type {
     KAAL_OBJ_TYPE_COUNT
 };
 
+/*
+ * What a capability slot holds, as CNode_Identify answers it: 0 for an empty
+ * slot, the object types above, and the caps that name no memory object.
+ */
+enum kaal_cap_type {
+    KAAL_CAP_NULL = 0, /* an empty slot */
+    KAAL_CAP_UNTYPED = KAAL_OBJ_UNTYPED,
+    KAAL_CAP_CNODE = KAAL_OBJ_CNODE,
+    KAAL_CAP_TCB = KAAL_OBJ_TCB,
+    KAAL_CAP_ENDPOINT = KAAL_OBJ_ENDPOINT,
+    KAAL_CAP_NOTIFICATION = KAAL_OBJ_NOTIFICATION,
+    KAAL_CAP_FRAME = KAAL_OBJ_FRAME,
+    KAAL_CAP_VSPACE = KAAL_OBJ_VSPACE,
+    KAAL_CAP_PAGE_UPPER_DIR = KAAL_OBJ_PAGE_UPPER_DIR,
+    KAAL_CAP_PAGE_DIR = KAAL_OBJ_PAGE_DIR,
+    KAAL_CAP_PAGE_TABLE = KAAL_OBJ_PAGE_TABLE,
+    KAAL_CAP_REPLY = 16,        /* the right to answer one Call (held in a TCB, never in a CNode) */
+    KAAL_CAP_IRQ_CONTROL = 17,  /* the authority to make IRQHandler caps */
+    KAAL_CAP_IRQ_HANDLER = 18,  /* one interrupt line */
+    KAAL_CAP_ZOMBIE = 32,       /* a CNode or TCB whose deletion stopped half-way: Delete it to finish */
+};
+
+/* Flags of CNode_Identify's answer (MR4). */
+#define KAAL_CAP_INFO_MAPPED 0x1u /* a Frame or table cap that maps something (MR3 = where, MR5 = ASID) */
+#define KAAL_CAP_INFO_DEVICE 0x2u /* an Untyped or Frame of device memory */
+
 /* States of a thread, as TCB_GetInfo answers them (MR0). */
 enum kaal_thread_state {
     KAAL_THREAD_INACTIVE = 0,             /* not scheduled: new, suspended, or stopped by a fault */
@@ -73,5 +99,7 @@ enum kaal_thread_state {
  * the low 6 bits, the guard's value above.
  */
 #define KAAL_CNODE_DATA(guard, guard_bits) (((kaal_word_t)(guard) << 6) | (guard_bits))
+#define KAAL_CNODE_DATA_GUARD(data) ((kaal_word_t)(data) >> 6)
+#define KAAL_CNODE_DATA_GUARD_BITS(data) ((kaal_word_t)(data) & 0x3fu)
 
 #endif

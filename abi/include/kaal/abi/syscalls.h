@@ -31,6 +31,7 @@ enum kaal_invocation_label {
     KAAL_CNODE_MUTATE = 19,
     KAAL_CNODE_DELETE = 20,
     KAAL_CNODE_REVOKE = 21,
+    KAAL_CNODE_IDENTIFY = 22,
 
     KAAL_TCB_CONFIGURE = 32,
     KAAL_TCB_READ_REGISTERS = 33,

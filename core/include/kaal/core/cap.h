@@ -41,6 +41,22 @@ enum cap_type {
     CAP_ZOMBIE = 32,
 };
 
+/* CNode_Identify answers the type as it is: core's values are the ABI's enum kaal_cap_type. */
+#define CAP_TYPE_IS_ABI(core, abi) ((int)(core) == (int)(abi))
+_Static_assert(CAP_TYPE_IS_ABI(CAP_NULL, KAAL_CAP_NULL) && CAP_TYPE_IS_ABI(CAP_UNTYPED, KAAL_CAP_UNTYPED) &&
+                   CAP_TYPE_IS_ABI(CAP_CNODE, KAAL_CAP_CNODE) && CAP_TYPE_IS_ABI(CAP_TCB, KAAL_CAP_TCB) &&
+                   CAP_TYPE_IS_ABI(CAP_ENDPOINT, KAAL_CAP_ENDPOINT) &&
+                   CAP_TYPE_IS_ABI(CAP_NOTIFICATION, KAAL_CAP_NOTIFICATION) &&
+                   CAP_TYPE_IS_ABI(CAP_FRAME, KAAL_CAP_FRAME) && CAP_TYPE_IS_ABI(CAP_VSPACE, KAAL_CAP_VSPACE) &&
+                   CAP_TYPE_IS_ABI(CAP_PAGE_UPPER_DIR, KAAL_CAP_PAGE_UPPER_DIR) &&
+                   CAP_TYPE_IS_ABI(CAP_PAGE_DIR, KAAL_CAP_PAGE_DIR) &&
+                   CAP_TYPE_IS_ABI(CAP_PAGE_TABLE, KAAL_CAP_PAGE_TABLE) &&
+                   CAP_TYPE_IS_ABI(CAP_REPLY, KAAL_CAP_REPLY) &&
+                   CAP_TYPE_IS_ABI(CAP_IRQ_CONTROL, KAAL_CAP_IRQ_CONTROL) &&
+                   CAP_TYPE_IS_ABI(CAP_IRQ_HANDLER, KAAL_CAP_IRQ_HANDLER) &&
+                   CAP_TYPE_IS_ABI(CAP_ZOMBIE, KAAL_CAP_ZOMBIE),
+               "core's cap types must equal the ABI's enum kaal_cap_type");
+
 /*
  * The meaning of data, aux and the bit fields depends on the type:
  *   Untyped:      obj = base, size_bits, data = watermark (bytes used), aux = device flag
