@@ -65,6 +65,37 @@ int kaal_cnode_revoke(kaal_cptr_t root, kaal_word_t index, kaal_word_t depth)
     return invoke(root, KAAL_CNODE_REVOKE, (const kaal_word_t[]){index, depth}, 2, 0, 0);
 }
 
+int kaal_cnode_identify(kaal_cptr_t root, kaal_word_t index, kaal_word_t depth, struct kaal_cap_info *info)
+{
+    int err = invoke(root, KAAL_CNODE_IDENTIFY, (const kaal_word_t[]){index, depth}, 2, 0, 0);
+    if (err == KAAL_OK && info != 0)
+        *info = (struct kaal_cap_info){kaal_get_mr(0), kaal_get_mr(1), kaal_get_mr(2),
+                                       kaal_get_mr(3), kaal_get_mr(4), kaal_get_mr(5)};
+    return err;
+}
+
+const char *kaal_cap_type_name(kaal_word_t type)
+{
+    switch (type) {
+    case KAAL_CAP_NULL: return "Null";
+    case KAAL_CAP_UNTYPED: return "Untyped";
+    case KAAL_CAP_CNODE: return "CNode";
+    case KAAL_CAP_TCB: return "TCB";
+    case KAAL_CAP_ENDPOINT: return "Endpoint";
+    case KAAL_CAP_NOTIFICATION: return "Notification";
+    case KAAL_CAP_FRAME: return "Frame";
+    case KAAL_CAP_VSPACE: return "VSpace";
+    case KAAL_CAP_PAGE_UPPER_DIR: return "PageUpperDir";
+    case KAAL_CAP_PAGE_DIR: return "PageDir";
+    case KAAL_CAP_PAGE_TABLE: return "PageTable";
+    case KAAL_CAP_REPLY: return "Reply";
+    case KAAL_CAP_IRQ_CONTROL: return "IRQControl";
+    case KAAL_CAP_IRQ_HANDLER: return "IRQHandler";
+    case KAAL_CAP_ZOMBIE: return "Zombie";
+    default: return "Unknown";
+    }
+}
+
 int kaal_page_table_map(kaal_cptr_t table, kaal_cptr_t vspace, kaal_word_t vaddr)
 {
     kaal_cptr_t caps[] = {vspace};
@@ -149,6 +180,27 @@ int kaal_tcb_bind_notification(kaal_cptr_t tcb, kaal_cptr_t ntfn)
 
 int kaal_tcb_unbind_notification(kaal_cptr_t tcb) { return invoke(tcb, KAAL_TCB_UNBIND_NOTIFICATION, 0, 0, 0, 0); }
 
+int kaal_tcb_get_info(kaal_cptr_t tcb, struct kaal_thread_info *info)
+{
+    int err = invoke(tcb, KAAL_TCB_GET_INFO, 0, 0, 0, 0);
+    if (err == KAAL_OK && info != 0)
+        *info = (struct kaal_thread_info){kaal_get_mr(0), kaal_get_mr(1), kaal_get_mr(2), kaal_get_mr(3)};
+    return err;
+}
+
+const char *kaal_thread_state_name(kaal_word_t state)
+{
+    switch (state) {
+    case KAAL_THREAD_INACTIVE: return "inactive";
+    case KAAL_THREAD_RUNNING: return "running";
+    case KAAL_THREAD_BLOCKED_SEND: return "blocked-send";
+    case KAAL_THREAD_BLOCKED_RECV: return "blocked-recv";
+    case KAAL_THREAD_BLOCKED_REPLY: return "blocked-reply";
+    case KAAL_THREAD_BLOCKED_NOTIFICATION: return "blocked-notification";
+    default: return "unknown";
+    }
+}
+
 int kaal_irq_control_get(kaal_cptr_t control, kaal_word_t line, kaal_cptr_t dest_root, kaal_word_t dest,
                          kaal_word_t dest_depth)
 {
@@ -182,6 +234,16 @@ kaal_cptr_t kaal_bootinfo_largest_untyped(const struct kaal_bootinfo *bi)
             best = i;
     }
     return best;
+}
+
+const struct kaal_boot_module *kaal_bootinfo_module(const struct kaal_bootinfo *bi, kaal_word_t kind)
+{
+    kaal_word_t count = bi->module_count < KAAL_BOOTINFO_MAX_MODULES ? bi->module_count : KAAL_BOOTINFO_MAX_MODULES;
+    for (kaal_word_t i = 0; i < count; i++) {
+        if (bi->modules[i].kind == kind)
+            return &bi->modules[i];
+    }
+    return 0;
 }
 
 int kaal_thread_spawn(kaal_cptr_t ut, kaal_word_t slot, kaal_word_t priority,

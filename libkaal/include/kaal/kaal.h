@@ -84,6 +84,19 @@ int kaal_cnode_mutate(kaal_cptr_t dest_root, kaal_word_t dest, kaal_word_t dest_
 int kaal_cnode_delete(kaal_cptr_t root, kaal_word_t index, kaal_word_t depth);
 int kaal_cnode_revoke(kaal_cptr_t root, kaal_word_t index, kaal_word_t depth);
 
+/* What a slot holds (CNode_Identify, docs/ABI.md): the answer words in order. */
+struct kaal_cap_info {
+    kaal_word_t type;         /* enum kaal_cap_type; KAAL_CAP_NULL: the slot is empty */
+    kaal_word_t rights;       /* KAAL_RIGHT_* */
+    kaal_word_t size_bits;    /* Untyped, Frame: log2 bytes; CNode: radix; else 0 */
+    kaal_word_t data;         /* badge; CNode guard as KAAL_CNODE_DATA; VSpace ASID; mapped vaddr; IRQ line */
+    kaal_word_t flags;        /* KAAL_CAP_INFO_MAPPED, KAAL_CAP_INFO_DEVICE */
+    kaal_word_t mapping_asid; /* the ASID a mapped Frame or table is in, else 0 */
+};
+int kaal_cnode_identify(kaal_cptr_t root, kaal_word_t index, kaal_word_t depth, struct kaal_cap_info *info);
+/* "Untyped", "CNode", ... ("Null" for an empty slot, "Unknown" for a value the ABI does not define). */
+const char *kaal_cap_type_name(kaal_word_t type);
+
 int kaal_tcb_configure(kaal_cptr_t tcb, kaal_cptr_t cspace, kaal_cptr_t vspace, kaal_cptr_t buffer_frame,
                        kaal_word_t buffer_offset, kaal_cptr_t fault_ep);
 int kaal_tcb_read_registers(kaal_cptr_t tcb, kaal_word_t count, kaal_word_t *regs);
@@ -94,6 +107,17 @@ int kaal_tcb_set_priority(kaal_cptr_t tcb, kaal_cptr_t authority, kaal_word_t pr
 int kaal_tcb_set_mc_priority(kaal_cptr_t tcb, kaal_cptr_t authority, kaal_word_t mcp);
 int kaal_tcb_bind_notification(kaal_cptr_t tcb, kaal_cptr_t ntfn);
 int kaal_tcb_unbind_notification(kaal_cptr_t tcb);
+
+/* A thread's state (TCB_GetInfo, docs/ABI.md): the answer words in order. */
+struct kaal_thread_info {
+    kaal_word_t state;    /* enum kaal_thread_state */
+    kaal_word_t priority;
+    kaal_word_t mcp;
+    kaal_word_t fault;    /* 1: a fault is pending or stopped the thread; else 0 */
+};
+int kaal_tcb_get_info(kaal_cptr_t tcb, struct kaal_thread_info *info);
+/* "inactive", "running", "blocked-send", ... ("unknown" for a value the ABI does not define). */
+const char *kaal_thread_state_name(kaal_word_t state);
 
 int kaal_irq_control_get(kaal_cptr_t control, kaal_word_t line, kaal_cptr_t dest_root, kaal_word_t dest,
                          kaal_word_t dest_depth);
@@ -119,6 +143,9 @@ int kaal_frame_get_address(kaal_cptr_t frame, kaal_word_t *paddr);
 
 /* The largest RAM Untyped the boot info lists (its CPtr in the root CNode). */
 kaal_cptr_t kaal_bootinfo_largest_untyped(const struct kaal_bootinfo *bi);
+
+/* The first boot module of a kind (KAAL_MODULE_DTB, ...), or NULL if the boot info lists none. */
+const struct kaal_boot_module *kaal_bootinfo_module(const struct kaal_bootinfo *bi, kaal_word_t kind);
 
 /*
  * A thread in the root task's CSpace: retype its TCB, VSpace and a 4 KiB IPC
