@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 
 #include <kaal/hal/irq.h>
+#include <kaal/sim/engine.h>
 
 #include "sim_internal.h"
 
@@ -31,6 +32,7 @@ unsigned hal_irq_pending(void)
 
 bool sim_intc_any_pending(void) { return (atomic_load(&pending) & atomic_load(&enabled)) != 0; }
 void sim_intc_raise(unsigned line) { atomic_fetch_or(&pending, line_bit(line)); }
+void sim_irq_raise(unsigned line) { sim_intc_raise(line); }
 
 void sim_intc_reset(void)
 {
