@@ -165,6 +165,7 @@ static struct {
     _Atomic(struct sim_thread *) holder; /* the thread that took the baton last: the one a preemption signal goes to */
     uint64_t pending_since;  /* hardware loop: when it first saw a line pending that no thread took (0: none) */
     uint64_t next_kick;      /* hardware loop: when to signal the holder next */
+    uint64_t jitter;         /* hardware loop: a pseudo-random state for the retry interval */
     _Atomic int halted;
     int status;
     void *ram;
@@ -760,7 +761,14 @@ static uint64_t watch_pending(uint64_t now)
         struct sim_thread *h = atomic_load_explicit(&eng.holder, memory_order_relaxed);
         if (h != NULL && h != &eng.hw)
             sim_preempt_kick(h->pthread);
-        eng.next_kick = now + SIM_PREEMPT_RETRY_NS;
+        /*
+         * Retry at a jittered interval, from half to one and a half times
+         * SIM_PREEMPT_RETRY_NS: a fixed one can lock in phase with a loop that
+         * calls into libc at a steady rate, and then every signal finds it in
+         * libc (seen: 120 in a row).
+         */
+        eng.jitter = eng.jitter * 6364136223846793005u + 1442695040888963407u; /* an LCG: Knuth's MMIX constants */
+        eng.next_kick = now + SIM_PREEMPT_RETRY_NS / 2 + (eng.jitter >> 33) % SIM_PREEMPT_RETRY_NS;
     }
     return eng.next_kick;
 }
