@@ -460,17 +460,19 @@ static void handoff_init(void)
  * to its start loop in thread_main and starts there.
  *
  * Why a signal cannot break the baton protocol:
- *   - a handler acts only on a thread that carries a TCB and whose
- *     in_kernel flag is 0; the preemption handler also wants the interrupted
- *     pc in a component's code (sim_in_component_code). in_kernel is set
- *     before the thread's first engine step (give, park, try_take,
+ *   - a handler acts only on a thread it could claim (sim_signal_claim):
+ *     one that carries a TCB and whose in_kernel flag is 0, which the claim
+ *     sets to 1 before the handler does anything else; the preemption
+ *     handler also wants the interrupted pc in a component's code
+ *     (sim_in_component_code), and gives the claim back if not. in_kernel
+ *     is set before the thread's first engine step (give, park, try_take,
  *     run_current, the kernel) and cleared only after its last one, around
  *     every kernel entry: sim_syscall, thread_main, the signal entries below,
  *     hal_cpu_halt; a new thread starts with it set. A signal compiler fence
  *     keeps the flag's stores on the right side of those steps;
- *   - so a thread found acting has in_kernel 0: it runs user code, and only
- *     the baton holder does that. It is the kernel's current thread, between
- *     two kernel entries, in the very state a syscall would enter from;
+ *   - so a thread found with in_kernel 0 runs user code, and only the baton
+ *     holder does that. It is the kernel's current thread, between two
+ *     kernel entries, in the very state a syscall would enter from;
  *   - a handler that does not act touches nothing but its own flag and the
  *     code-range table (atomics); the thread goes on where it was. In the
  *     middle of a handoff that is harmless: the go word only changes by
@@ -479,8 +481,10 @@ static void handoff_init(void)
  *   - the hardware loop, which also takes batons, is never signalled by the
  *     engine, and its handlers would find no TCB;
  *   - nested signals: the fault handler blocks the preemption signal, the
- *     preemption handler blocks itself, and a fault inside either one comes
- *     while in_kernel is 1, so it goes to the previous handler (a crash).
+ *     preemption handler blocks itself, and a fault inside either one after
+ *     the claim (in the handler's own decoding, sim_window_address, the
+ *     kernel) finds in_kernel 1, so it goes to the previous handler: a
+ *     crash with a report, not a VM fault, and no loop.
  * What a parked handler calls is async-signal-safe in practice: atomics, the
  * futex, the vDSO clock, sched_setaffinity; and the kernel, which uses no
  * libc but the console's write(). Making a host thread for a TCB that never
@@ -605,10 +609,18 @@ void *sim_ipc_buffer(void)
     return self != NULL && self->tcb != NULL ? tcb_ipc_buffer(self->tcb) : NULL;
 }
 
-bool sim_user_running(void)
+bool sim_signal_claim(void)
 {
     struct sim_thread *me = self;
-    return me != NULL && me->tcb != NULL && !me->in_kernel;
+    if (me == NULL || me->tcb == NULL || me->in_kernel)
+        return false;
+    enter_kernel(me);
+    return true;
+}
+
+void sim_signal_unclaim(void)
+{
+    leave_kernel(self);
 }
 
 const struct tcb *sim_self_tcb(void)
@@ -616,10 +628,9 @@ const struct tcb *sim_self_tcb(void)
     return self != NULL ? self->tcb : NULL;
 }
 
-/* A signal handler enters the kernel: the TCB's pc becomes the interrupted one. Returns the pc it had. */
+/* A handler that claimed the thread enters the kernel: the TCB's pc becomes the interrupted one. Returns the pc it had. */
 static kaal_word_t signal_enter(struct sim_thread *me, uintptr_t pc)
 {
-    enter_kernel(me);
     struct hal_context *ctx = &me->tcb->ctx;
     kaal_word_t start = hal_ctx_pc(ctx);
     hal_ctx_set_pc(ctx, (kaal_word_t)pc);

@@ -106,7 +106,7 @@ void sim_fault_handler(int sig, siginfo_t *info, void *ucontext)
 {
     int saved_errno = errno;
     /* si_code > 0: raised by the host kernel for an access, not sent by kill() or raise(). */
-    if (info->si_code <= 0 || !sim_user_running()) {
+    if (info->si_code <= 0 || !sim_signal_claim()) {
         pass_on(sig, info, ucontext);
         errno = saved_errno;
         return;

@@ -36,11 +36,14 @@ void sim_preempt_handler(int sig, siginfo_t *info, void *ucontext)
     (void)sig, (void)info;
     int saved_errno = errno;
     uintptr_t pc = sim_signal_pc(ucontext);
-    if (sim_user_running() && sim_in_component_code(pc)) {
+    if (!sim_signal_claim()) {
+        atomic_fetch_add(&sim_stat_deferred, 1); /* the kernel, the engine, or no component thread */
+    } else if (!sim_in_component_code(pc)) {
+        sim_signal_unclaim(); /* libc, the vDSO, libkaal's host side, the sanitizer runtime */
+        atomic_fetch_add(&sim_stat_deferred, 1);
+    } else {
         atomic_fetch_add(&sim_stat_preemptions, 1);
         sim_enter_preempted(pc);
-    } else {
-        atomic_fetch_add(&sim_stat_deferred, 1);
     }
     errno = saved_errno;
 }

@@ -63,13 +63,17 @@ extern _Atomic uint64_t sim_stat_kicks, sim_stat_preemptions, sim_stat_deferred,
     sim_stat_chained;
 
 /*
- * The engine's side, for the handlers (engine.c). sim_user_running: the
- * calling thread carries a TCB and runs user code, not the kernel or the
- * engine (async-signal-safe). The two entries run the kernel from a handler
- * and park there; they return when the thread is to go on where it was, or
- * jump to its start loop when it has a new pc (see engine.c, "Signals").
+ * The engine's side, for the handlers (engine.c, "Signals").
+ * sim_signal_claim: if the calling thread carries a TCB and runs user code
+ * (not the kernel, not the engine), mark it as in the kernel and answer
+ * true; from then on a fault on it is the kernel's own. A handler that then
+ * decides not to act gives the claim back (sim_signal_unclaim). The two
+ * entries, called with the claim held, run the kernel from the handler and
+ * park there; they return (claim given back) when the thread is to go on
+ * where it was, or jump to its start loop when it has a new pc.
  */
-bool sim_user_running(void);
+bool sim_signal_claim(void);
+void sim_signal_unclaim(void);
 const struct tcb *sim_self_tcb(void);
 void sim_enter_vm_fault(uintptr_t pc, kaal_word_t address, kaal_word_t access, kaal_word_t code);
 void sim_enter_preempted(uintptr_t pc);
