@@ -14,7 +14,12 @@
  *   syscall    a syscall number that does not exist: KAAL_FAULT_UNKNOWN_SYSCALL;
  *   foreign    a fault on a thread that is no component's (a plain pthread)
  *              goes to the handler that was there before sim_run, which is
- *              back in place after it.
+ *              back in place after it;
+ *   crashes    in a child process each, with no handler of the test's: a
+ *              fault inside the engine on a component thread (a syscall
+ *              given a bad register block), and one on a plain pthread, go
+ *              to the handler from before sim_run: ASan's report under the
+ *              sanitizers, else death by SIGSEGV.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -22,12 +27,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include <kaal/kaal.h>
 #include <kaal/sim/component.h>
 #include <kaal/sim/engine.h>
 
 #include "sim_test.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
 
 #define ROOT KAAL_ROOT_SLOT_CNODE
 #define DEPTH 64u
@@ -232,6 +247,56 @@ static void root_foreign(kaal_word_t ipc_buffer, kaal_word_t bootinfo, kaal_word
     sim_halt(0);
 }
 
+/* A syscall whose register block is a bad pointer: the engine faults on it, inside the kernel flag. */
+static void root_engine_crash(kaal_word_t ipc_buffer, kaal_word_t bootinfo, kaal_word_t unused)
+{
+    (void)ipc_buffer, (void)unused, (void)bootinfo;
+    sim_syscall(KAAL_SYS_YIELD, (struct sim_syscall_regs *)(uintptr_t)16); /* not NULL: UBSan would catch NULL */
+    sim_halt(3);
+}
+
+static void root_foreign_crash(kaal_word_t ipc_buffer, kaal_word_t bootinfo, kaal_word_t unused)
+{
+    (void)ipc_buffer, (void)unused, (void)bootinfo;
+    pthread_t t;
+    if (pthread_create(&t, NULL, foreign_thread, NULL) == 0)
+        pthread_join(t, NULL);
+    sim_halt(3);
+}
+
+/* Run a system in a child process that must die of the fault; check how it died and what it wrote. */
+static void expect_crash(const char *name, void (*root)(kaal_word_t, kaal_word_t, kaal_word_t))
+{
+    printf("%s: %s\n", sim_test_name, name);
+    fflush(stdout);
+    fflush(stderr);
+    int log = memfd_create("child-stderr", MFD_CLOEXEC);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
+        alarm(30); /* the watchdog thread did not come along: a child that hangs dies of SIGALRM */
+        dup2(log, STDERR_FILENO);
+        if (sim_boot(16u << 20) != 0)
+            _exit(2);
+        _exit(sim_run(root) == 3 ? 4 : 5); /* reached only if the fault was swallowed */
+    }
+    int status = 0;
+    EXPECT(pid > 0 && waitpid(pid, &status, 0) == pid);
+    char text[16384];
+    ssize_t n = pread(log, text, sizeof text - 1, 0);
+    close(log);
+    text[n > 0 ? n : 0] = '\0';
+#ifdef UNDER_ASAN
+    EXPECT(WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 4 && WEXITSTATUS(status) != 5);
+    EXPECT(strstr(text, "AddressSanitizer: SEGV") != NULL);
+#else
+    EXPECT(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+#endif
+    if (sim_test_failures != 0)
+        fprintf(stderr, "%s: the child's standard error:\n%s\n", sim_test_name, text);
+}
+
 /* Boot a system, run it, and check what the signal handlers counted. */
 static void run(const char *name, void (*root)(kaal_word_t, kaal_word_t, kaal_word_t), uint64_t vm_faults,
                 uint64_t chained)
@@ -315,6 +380,9 @@ int main(void)
     run("foreign: a fault outside the components goes to the previous handler", root_foreign, 0, 1);
     sigaction(SIGSEGV, &before, &after);
     EXPECT(after.sa_sigaction == test_segv); /* sim_run put it back */
+
+    expect_crash("crashes: a fault inside the engine on a component thread", root_engine_crash);
+    expect_crash("crashes: a fault on a plain pthread, no handler of the test's", root_foreign_crash);
 
     for (unsigned i = 0; i < fault_count; i++)
         printf("%s: %s reached its handler %.1f us after the component's last clock read\n", sim_test_name,
