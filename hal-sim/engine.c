@@ -166,6 +166,7 @@ static struct {
     uint64_t pending_since;  /* hardware loop: when it first saw a line pending that no thread took (0: none) */
     uint64_t next_kick;      /* hardware loop: when to signal the holder next */
     uint64_t jitter;         /* hardware loop: a pseudo-random state for the retry interval */
+    uint64_t acks_seen;      /* hardware loop: sim_intc_acks() when pending_since was set */
     _Atomic int halted;
     int status;
     void *ram;
@@ -757,6 +758,12 @@ int sim_boot(size_t ram_bytes)
  * while the line stays pending (the signal finds the thread where it is,
  * maybe in libc, and then does nothing). Called while the loop does not hold
  * the CPU; returns when to look again (0: nothing pending).
+ *
+ * The loop wakes for the look even when the line was taken long before, and
+ * a wake-up costs a host context switch on the holder's CPU in PINNED mode:
+ * the first look comes SIM_PREEMPT_LOOK_SLACK_NS after the grace, by when a
+ * holder that took the tick has its next tick due too, so both are one
+ * wake-up; the ack count tells that the line pending then is a new one.
  */
 static uint64_t watch_pending(uint64_t now)
 {
@@ -764,9 +771,12 @@ static uint64_t watch_pending(uint64_t now)
         eng.pending_since = 0;
         return 0;
     }
-    if (eng.pending_since == 0) {
+    /* Pending since a line was taken (or for the first time): the grace starts now. */
+    uint64_t acks = sim_intc_acks();
+    if (eng.pending_since == 0 || acks != eng.acks_seen) {
         eng.pending_since = now;
-        eng.next_kick = now + SIM_PREEMPT_GRACE_NS;
+        eng.acks_seen = acks;
+        eng.next_kick = now + SIM_PREEMPT_GRACE_NS + SIM_PREEMPT_LOOK_SLACK_NS;
     }
     if (now >= eng.next_kick) {
         struct sim_thread *h = atomic_load_explicit(&eng.holder, memory_order_relaxed);

@@ -16,6 +16,8 @@
 
 /* Interrupt controller: any line pending and unmasked (safe from any thread). */
 bool sim_intc_any_pending(void);
+/* How many times the kernel acknowledged a line, ever (safe from any thread). */
+uint64_t sim_intc_acks(void);
 void sim_intc_raise(unsigned line);
 void sim_intc_reset(void);
 
@@ -43,6 +45,12 @@ bool sim_window_address(const struct tcb *t, uintptr_t host, kaal_word_t *vaddr)
 /* A line pending this long without being taken: the holder is signalled; then again at each retry. */
 #define SIM_PREEMPT_GRACE_NS 1000000u
 #define SIM_PREEMPT_RETRY_NS 250000u
+/*
+ * The hardware loop first looks this long after the grace: a holder that
+ * took the tick meanwhile armed the next one a tick after taking it, so the
+ * look and the next tick fall into one wake-up.
+ */
+#define SIM_PREEMPT_LOOK_SLACK_NS 100000u
 
 /* sim_run installs the handlers at its start and puts the previous ones back at its end. */
 void sim_signals_install(void);
