@@ -33,6 +33,21 @@ struct code_range {
 
 static struct code_range ranges[MAX_INSTANCES];
 
+/* Write all of buf, going on after a signal or a short write. */
+static bool write_all(int fd, const char *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        buf += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
 static int copy_into_memfd(const char *path, const char *name)
 {
     int src = open(path, O_RDONLY | O_CLOEXEC);
@@ -53,7 +68,7 @@ static int copy_into_memfd(const char *path, const char *name)
             break;
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 || write(fd, buf, (size_t)n) != n) {
+        if (n < 0 || !write_all(fd, buf, (size_t)n)) {
             fprintf(stderr, "kaal-sim: component %s: copying %s failed: %s\n", name, path, strerror(errno));
             close(src);
             close(fd);

@@ -14,12 +14,19 @@
  *   - the launcher thread is the hardware-model loop: it raises the timer
  *     line when the deadline passes, and holds the baton whenever the kernel
  *     has nothing to run (the idle thread). A line raised while a component
- *     runs is taken at that component's next kernel entry.
+ *     runs is taken at that component's next kernel entry, or, if it does not
+ *     come within a tick, by a signal that preempts the component (preempt.c);
+ *   - a component's stray access is a SIGSEGV on its own host thread, which
+ *     becomes a VM fault (fault.c). Both signal handlers enter the kernel
+ *     here (sim_enter_vm_fault, sim_enter_preempted) and park inside the
+ *     handler, as a syscall parks inside sim_syscall ("Signals" below).
  */
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +102,8 @@
  * slot goes back and forth with the baton and the giver may spin at once.
  */
 enum { BATON_NONE, BATON_GO, BATON_SPINNING, BATON_ASLEEP };
+/* How a component thread comes (back) to its start loop: sigsetjmp's answer. */
+enum { START_FIRST, START_AGAIN, START_END };
 enum handoff_mode { HANDOFF_PINNED, HANDOFF_SPREAD };
 
 /* How long a thread spins for the baton before it sleeps: about one cross-CPU wake-up. */
@@ -117,9 +126,15 @@ struct sim_thread {
     _Atomic uint32_t go; /* BATON_*: written by givers, read by the owner */
     _Atomic int cpu;     /* the host CPU this thread is pinned to (set by the thread itself; others read it as a hint) */
     unsigned id;         /* order of making, from 0 (the launcher) */
+    /*
+     * 1 while the thread runs engine or kernel code, or waits for the baton;
+     * 0 only while it runs user code. Its own signal handlers read it.
+     */
+    volatile sig_atomic_t in_kernel;
     pthread_t pthread;
     struct tcb *tcb;     /* NULL for the hardware-model thread */
     struct sim_thread *next_made;
+    sigjmp_buf start;    /* thread_main's start loop: a new pc starts there, the halt ends there */
 } __attribute__((aligned(64)));
 
 /* The mode controller; touched only by the thread holding the baton. */
@@ -147,6 +162,11 @@ static struct {
     _Atomic int spinners;    /* threads spinning for the baton now */
     int max_spinners;        /* host CPUs minus the one the baton holder runs on */
     struct handoff_control ctl;
+    _Atomic(struct sim_thread *) holder; /* the thread that took the baton last: the one a preemption signal goes to */
+    uint64_t pending_since;  /* hardware loop: when it first saw a line pending that no thread took (0: none) */
+    uint64_t next_kick;      /* hardware loop: when to signal the holder next */
+    uint64_t jitter;         /* hardware loop: a pseudo-random state for the retry interval */
+    uint64_t acks_seen;      /* hardware loop: sim_intc_acks() when pending_since was set */
     _Atomic int halted;
     int status;
     void *ram;
@@ -218,6 +238,7 @@ static bool try_take(struct sim_thread *me)
     if (atomic_load_explicit(&me->go, memory_order_acquire) != BATON_GO)
         return false;
     atomic_store_explicit(&me->go, BATON_NONE, memory_order_relaxed);
+    atomic_store_explicit(&eng.holder, me, memory_order_relaxed);
     return true;
 }
 
@@ -295,7 +316,8 @@ static bool spin_worth_it(struct sim_thread *me, struct sim_thread *next)
  * wait); `slot`: the give took over a spin slot. A spinner never shares a
  * host CPU with the thread it waits for: it moves away first (once per pair,
  * in practice). On return the caller holds the CPU, on the CPU the mode
- * wants. A component thread woken by the teardown ends here.
+ * wants. A component thread woken by the teardown ends: it jumps back to
+ * thread_main, which returns (from a signal handler too).
  */
 static void park(struct sim_thread *me, struct sim_thread *next, bool slot)
 {
@@ -311,7 +333,7 @@ static void park(struct sim_thread *me, struct sim_thread *next, bool slot)
     while (!taken)
         taken = sleep_for_baton(me, NULL);
     if (atomic_load(&eng.halted) && me != &eng.hw)
-        pthread_exit(NULL);
+        siglongjmp(me->start, START_END);
     if (atomic_load_explicit(&eng.mode, memory_order_relaxed) == HANDOFF_PINNED &&
         atomic_load_explicit(&me->cpu, memory_order_relaxed) != eng.home)
         move_to(me, eng.home);
@@ -422,7 +444,70 @@ static void handoff_init(void)
     };
 }
 
+/*
+ * Signals
+ * =======
+ *
+ * Two signals reach component threads: SIGSEGV/SIGBUS, raised by their own
+ * stray accesses (fault.c), and SIM_PREEMPT_SIGNAL, sent by the hardware
+ * loop to the baton holder when an interrupt line stays pending (preempt.c).
+ * A handler that acts enters the kernel right there, on the thread's signal
+ * stack, and parks inside the handler until the kernel runs the thread again:
+ * exactly what a syscall does inside sim_syscall. While it waits, the TCB's
+ * pc is the interrupted pc (what a fault message and ReadRegisters show);
+ * when the thread runs again with that pc unchanged, the handler returns and
+ * the interrupted code goes on (a faulting access is retried); with another
+ * pc (a fault handler's RESUME_AT, or WriteRegisters), the thread jumps back
+ * to its start loop in thread_main and starts there.
+ *
+ * Why a signal cannot break the baton protocol:
+ *   - a handler acts only on a thread it could claim (sim_signal_claim):
+ *     one that carries a TCB and whose in_kernel flag is 0, which the claim
+ *     sets to 1 before the handler does anything else; the preemption
+ *     handler also wants the interrupted pc in a component's code
+ *     (sim_in_component_code), and gives the claim back if not. in_kernel
+ *     is set before the thread's first engine step (give, park, try_take,
+ *     run_current, the kernel) and cleared only after its last one, around
+ *     every kernel entry: sim_syscall, thread_main, the signal entries below,
+ *     hal_cpu_halt; a new thread starts with it set. A signal compiler fence
+ *     keeps the flag's stores on the right side of those steps;
+ *   - so a thread found with in_kernel 0 runs user code, and only the baton
+ *     holder does that. It is the kernel's current thread, between two
+ *     kernel entries, in the very state a syscall would enter from;
+ *   - a handler that does not act touches nothing but its own flag and the
+ *     code-range table (atomics); the thread goes on where it was. In the
+ *     middle of a handoff that is harmless: the go word only changes by
+ *     atomic exchange and compare-and-swap, and a futex wait cut short by
+ *     EINTR looks at the word again (see "The handoff");
+ *   - the hardware loop, which also takes batons, is never signalled by the
+ *     engine, and its handlers would find no TCB;
+ *   - nested signals: the fault handler blocks the preemption signal, the
+ *     preemption handler blocks itself, and a fault inside either one after
+ *     the claim (in the handler's own decoding, sim_window_address, the
+ *     kernel) finds in_kernel 1, so it goes to the previous handler: a
+ *     crash with a report, not a VM fault, and no loop.
+ * What a parked handler calls is async-signal-safe in practice: atomics, the
+ * futex, the vDSO clock, sched_setaffinity; and the kernel, which uses no
+ * libc but the console's write(). Making a host thread for a TCB that never
+ * ran before (pthread_create, malloc) is not: it is safe only because the
+ * interrupted code is a component's own, not libc's, which holds for
+ * preemption (the pc check) but not for a fault inside libc, e.g. in a
+ * malloc whose heap a component wrecked (docs/sim.md, "Limits").
+ */
+
 static void *thread_main(void *arg);
+
+static inline void enter_kernel(struct sim_thread *me)
+{
+    me->in_kernel = 1;
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
+static inline void leave_kernel(struct sim_thread *me)
+{
+    atomic_signal_fence(memory_order_seq_cst);
+    me->in_kernel = 0;
+}
 
 /*
  * The host thread of a TCB, made if it has none yet. The new thread starts by
@@ -441,6 +526,7 @@ static struct sim_thread *host_thread(struct tcb *t)
     memset(st, 0, sizeof *st);
     st->cpu = eng.home;
     st->id = ++eng.made_count;
+    st->in_kernel = 1; /* until its entry point runs */
     st->tcb = t;
     st->next_made = eng.made;
     eng.made = st;
@@ -498,7 +584,9 @@ static void take_interrupts(void)
 
 void sim_syscall(kaal_word_t sysno, struct sim_syscall_regs *regs)
 {
-    struct tcb *t = self->tcb;
+    struct sim_thread *me = self;
+    struct tcb *t = me->tcb;
+    enter_kernel(me);
     take_interrupts();
     hal_ctx_set(&t->ctx, HAL_REG_SYSNO, sysno);
     hal_ctx_set(&t->ctx, HAL_REG_CPTR, regs->cptr);
@@ -514,6 +602,7 @@ void sim_syscall(kaal_word_t sysno, struct sim_syscall_regs *regs)
     regs->msginfo = hal_ctx_get(&t->ctx, HAL_REG_MSGINFO);
     for (unsigned i = 0; i < 4; i++)
         regs->mr[i] = hal_ctx_get(&t->ctx, (enum hal_reg)(HAL_REG_MR0 + i));
+    leave_kernel(me);
 }
 
 void *sim_ipc_buffer(void)
@@ -521,11 +610,73 @@ void *sim_ipc_buffer(void)
     return self != NULL && self->tcb != NULL ? tcb_ipc_buffer(self->tcb) : NULL;
 }
 
+bool sim_signal_claim(void)
+{
+    struct sim_thread *me = self;
+    if (me == NULL || me->tcb == NULL || me->in_kernel)
+        return false;
+    enter_kernel(me);
+    return true;
+}
+
+void sim_signal_unclaim(void)
+{
+    leave_kernel(self);
+}
+
+const struct tcb *sim_self_tcb(void)
+{
+    return self != NULL ? self->tcb : NULL;
+}
+
+/* A handler that claimed the thread enters the kernel: the TCB's pc becomes the interrupted one. Returns the pc it had. */
+static kaal_word_t signal_enter(struct sim_thread *me, uintptr_t pc)
+{
+    struct hal_context *ctx = &me->tcb->ctx;
+    kaal_word_t start = hal_ctx_pc(ctx);
+    hal_ctx_set_pc(ctx, (kaal_word_t)pc);
+    return start;
+}
+
+/* The thread runs again: go on where it was, or start over at a new pc (see "Signals"). */
+static void signal_return(struct sim_thread *me, uintptr_t pc, kaal_word_t start)
+{
+    struct hal_context *ctx = &me->tcb->ctx;
+    if (hal_ctx_pc(ctx) != (kaal_word_t)pc)
+        siglongjmp(me->start, START_AGAIN);
+    hal_ctx_set_pc(ctx, start);
+    leave_kernel(me);
+}
+
+void sim_enter_vm_fault(uintptr_t pc, kaal_word_t address, kaal_word_t access, kaal_word_t code)
+{
+    struct sim_thread *me = self;
+    kaal_word_t start = signal_enter(me, pc);
+    kernel_vm_fault(address, access, code);
+    run_current();
+    signal_return(me, pc, start);
+}
+
+void sim_enter_preempted(uintptr_t pc)
+{
+    struct sim_thread *me = self;
+    kaal_word_t start = signal_enter(me, pc);
+    take_interrupts();
+    signal_return(me, pc, start);
+}
+
 static void *thread_main(void *arg)
 {
     struct sim_thread *me = arg;
     self = me;
-    park(me, NULL, false);
+    sim_signals_thread_start();
+    int how = sigsetjmp(me->start, 1);
+    if (how == START_END) {
+        sim_signals_thread_end(); /* off the signal stack by now: the jump left it */
+        return NULL;
+    }
+    if (how == START_FIRST)
+        park(me, NULL, false);
     for (;;) {
         struct hal_context *ctx = &me->tcb->ctx;
         kaal_word_t pc = hal_ctx_pc(ctx);
@@ -541,8 +692,11 @@ static void *thread_main(void *arg)
             }
             void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t) =
                 (void (*)(kaal_word_t, kaal_word_t, kaal_word_t))(uintptr_t)pc;
-            entry(hal_ctx_get(ctx, HAL_REG_CPTR), hal_ctx_get(ctx, HAL_REG_MSGINFO),
-                  hal_ctx_get(ctx, HAL_REG_MR0));
+            kaal_word_t a0 = hal_ctx_get(ctx, HAL_REG_CPTR), a1 = hal_ctx_get(ctx, HAL_REG_MSGINFO),
+                        a2 = hal_ctx_get(ctx, HAL_REG_MR0);
+            leave_kernel(me);
+            entry(a0, a1, a2);
+            enter_kernel(me);
             /* Nothing left to run: a fault, so a supervisor learns and the CPU goes on. */
             kernel_user_exception(SIM_EXCEPTION_RETURNED, pc);
         }
@@ -558,9 +712,14 @@ _Noreturn void sim_halt(int status)
 
 _Noreturn void hal_cpu_halt(int status)
 {
+    struct sim_thread *me = self;
+    if (me != NULL)
+        enter_kernel(me);
     eng.status = status;
     atomic_store(&eng.halted, 1);
     give(&eng.hw);
+    if (me != NULL && me->tcb != NULL)
+        siglongjmp(me->start, START_END);
     pthread_exit(NULL);
 }
 
@@ -589,7 +748,50 @@ int sim_boot(size_t ram_bytes)
     return 0;
 }
 
-/* The hardware-model loop: time, the timer line, and the CPU while idle. */
+/*
+ * Preemption, the hardware loop's side: a line pending that no thread takes
+ * within SIM_PREEMPT_GRACE_NS means the holder runs without entering the
+ * kernel, so it gets the preemption signal; again every SIM_PREEMPT_RETRY_NS
+ * while the line stays pending (the signal finds the thread where it is,
+ * maybe in libc, and then does nothing). Called while the loop does not hold
+ * the CPU; returns when to look again (0: nothing pending).
+ *
+ * The loop wakes for the look even when the line was taken long before, and
+ * a wake-up costs a host context switch on the holder's CPU in PINNED mode:
+ * the first look comes SIM_PREEMPT_LOOK_SLACK_NS after the grace, by when a
+ * holder that took the tick has its next tick due too, so both are one
+ * wake-up; the ack count tells that the line pending then is a new one.
+ */
+static uint64_t watch_pending(uint64_t now)
+{
+    if (!sim_intc_any_pending()) {
+        eng.pending_since = 0;
+        return 0;
+    }
+    /* Pending since a line was taken (or for the first time): the grace starts now. */
+    uint64_t acks = sim_intc_acks();
+    if (eng.pending_since == 0 || acks != eng.acks_seen) {
+        eng.pending_since = now;
+        eng.acks_seen = acks;
+        eng.next_kick = now + SIM_PREEMPT_GRACE_NS + SIM_PREEMPT_LOOK_SLACK_NS;
+    }
+    if (now >= eng.next_kick) {
+        struct sim_thread *h = atomic_load_explicit(&eng.holder, memory_order_relaxed);
+        if (h != NULL && h != &eng.hw)
+            sim_preempt_kick(h->pthread);
+        /*
+         * Retry at a jittered interval, from half to one and a half times
+         * SIM_PREEMPT_RETRY_NS: a fixed one can lock in phase with a loop that
+         * calls into libc at a steady rate, and then every signal finds it in
+         * libc (seen: 120 in a row).
+         */
+        eng.jitter = eng.jitter * 6364136223846793005u + 1442695040888963407u; /* an LCG: Knuth's MMIX constants */
+        eng.next_kick = now + SIM_PREEMPT_RETRY_NS / 2 + (eng.jitter >> 33) % SIM_PREEMPT_RETRY_NS;
+    }
+    return eng.next_kick;
+}
+
+/* The hardware-model loop: time, the timer line, preemption, and the CPU while idle. */
 static void hardware_loop(void)
 {
     bool holding = false;
@@ -609,10 +811,19 @@ static void hardware_loop(void)
             holding = run_current();
             continue;
         }
-        uint64_t wait = deadline == 0 ? 100000000u : deadline - now; /* re-check at least every 100 ms */
+        uint64_t wake = deadline == 0 ? now + 100000000u : deadline; /* re-check at least every 100 ms */
+        if (holding) {
+            eng.pending_since = 0;
+        } else {
+            uint64_t look = watch_pending(now);
+            if (look != 0 && look < wake)
+                wake = look;
+        }
+        uint64_t wait = wake > now ? wake - now : 0;
         struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000u), .tv_nsec = (long)(wait % 1000000000u)};
         if (holding) {
-            nanosleep(&ts, NULL); /* idle: only time can bring work */
+            /* Idle: only time can bring work. EINTR (a signal for the process) just means "look again". */
+            nanosleep(&ts, NULL);
             eng.ctl.idle_ns += hal_timer_now_ns() - now; /* not the handoff's cost */
         } else {
             holding = sleep_for_baton(&eng.hw, &ts);
@@ -625,9 +836,12 @@ int sim_run(void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t))
     self = &eng.hw;
     atomic_store(&eng.halted, 0);
     atomic_store(&eng.hw.go, BATON_NONE);
+    atomic_store(&eng.holder, &eng.hw);
+    eng.pending_since = 0;
     handoff_init();
     eng.made = NULL;
     eng.made_count = 0;
+    sim_signals_install();
 
     struct tcb *root = ks.current;
     hal_ctx_set_pc(&root->ctx, (kaal_word_t)(uintptr_t)entry);
@@ -637,7 +851,12 @@ int sim_run(void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t))
     give(host_thread(root));
     hardware_loop();
 
-    /* Halted: every other thread is parked. Wake each to end, then wait for all. */
+    /*
+     * Halted. Every other thread is parked (only the baton holder runs, and
+     * it halted): in sim_syscall, or inside a signal handler (a thread
+     * preempted in a busy loop, one stopped at a fault). Wake each: it jumps
+     * back to thread_main and ends. pthread_join does not fail with EINTR.
+     */
     for (struct sim_thread *t = eng.made; t != NULL; t = t->next_made)
         give(t);
     while (eng.made != NULL) {
@@ -646,6 +865,7 @@ int sim_run(void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t))
         pthread_join(t->pthread, NULL);
         free(t);
     }
+    sim_signals_restore();
     sim_ram_destroy();
     eng.ram = NULL;
     pthread_setaffinity_np(pthread_self(), sizeof eng.cpus, &eng.cpus);

@@ -48,4 +48,28 @@ void sim_syscall(kaal_word_t sysno, struct sim_syscall_regs *regs);
 /* The calling thread's IPC buffer, or NULL. */
 void *sim_ipc_buffer(void);
 
+/*
+ * A device model raises interrupt line `line` (any host thread, a sim
+ * thread or not). The kernel takes it at the next kernel entry; if the
+ * running component makes none, the preemption signal brings one (within
+ * about a tick plus SIM_PREEMPT_GRACE_NS, docs/sim.md "Preemption").
+ */
+void sim_irq_raise(unsigned line);
+
+/*
+ * A VM fault from SIGBUS carries this bit in its code word (KAAL_FAULT_VM_CODE),
+ * beside the si_code; one from SIGSEGV carries the si_code alone.
+ */
+#define SIM_VM_FAULT_SIGBUS 0x100u
+
+/* What the signal handlers did since the current (or last) sim_run began. */
+struct sim_signal_stats {
+    uint64_t kicks;       /* preemption signals the hardware loop sent */
+    uint64_t preemptions; /* signals that found component code and entered the kernel */
+    uint64_t deferred;    /* signals that found the thread elsewhere (libc, the engine, the kernel) and left it */
+    uint64_t vm_faults;   /* SIGSEGV/SIGBUS made into VM faults */
+    uint64_t chained;     /* SIGSEGV/SIGBUS passed on to the handler that was there before */
+};
+void sim_signal_stats(struct sim_signal_stats *out);
+
 #endif
