@@ -5,7 +5,8 @@
  * Principle: each input first builds the same small world through the
  * syscall interface (three threads, endpoints with badged copies,
  * notifications, a CNode, frames, page tables, an Untyped, an IRQHandler, a
- * fault endpoint for one thread); then the bytes are decoded into events:
+ * fault endpoint for one thread, a read-only frame of a boot module whose
+ * bytes must never change); then the bytes are decoded into events:
  * a thread acts (any syscall number, a CPtr and message from a vocabulary of
  * meaningful values with raw words mixed in), an interrupt arrives, a thread
  * faults, a preempted syscall restarts. After every event the invariant
@@ -43,6 +44,7 @@ enum {
     S_CNODE, S_FRAME, S_VSPACE, S_PT,
     S_IRQ, S_FAULT_EP,
     S_PUD, S_PD, /* mapped at 0 in S_VSPACE; S_PT and S_FRAME are not mapped */
+    S_MODULE,    /* a read-only frame of the boot module (moved here from the boot slots) */
     S_THREAD0 = 220, /* each thread: TCB, VSpace, IPC buffer frame, in 3 slots */
     S_FREE = 232,    /* first free slot; the fuzzer's caps go from here */
     S_END = 244,
@@ -54,7 +56,7 @@ static kaal_word_t first_untyped;
 static kaal_word_t word(struct input *in)
 {
     static const kaal_word_t interesting[] = {
-        0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 21, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 48, 49, 50, 51,
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 21, 22, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 48, 49, 50, 51,
         63, 64, 65, 72, 73, 74, 255, 256, 1024, 0x1000, 0x200000, 0x40000000, KAAL_RIGHTS_ALL, KAAL_RIGHT_READ, KAAL_RIGHT_WRITE, KAAL_RIGHT_GRANT,
         KAAL_CNODE_DATA(0, 2), UINT64_MAX, (kaal_word_t)1 << 63,
     };
@@ -113,15 +115,17 @@ static struct tcb *make_thread(unsigned i, kaal_word_t fault_ep)
 }
 
 static void *ram;
+static void *module; /* two pages of boot module: the kernel must never write them */
 
 static void build_world(void)
 {
     struct boot_region regions[] = {
         {.kaddr = (uintptr_t)ram, .size = (kaal_word_t)1 << RAM_BITS},
         {.kaddr = 0x100000000000ull, .size = (kaal_word_t)1 << 21, .is_device = true},
+        {.kaddr = (uintptr_t)module, .size = 4096 + 100, .module = KAAL_MODULE_DTB},
     };
     double_irq = (struct double_irq){.pending = HAL_IRQ_NONE, .count = 64, .timer_line = 30};
-    if (kernel_boot(regions, 2) != BOOT_OK)
+    if (kernel_boot(regions, 3) != BOOT_OK)
         abort();
     const struct kaal_bootinfo *bi =
         (const struct kaal_bootinfo *)(uintptr_t)((struct slot *)(uintptr_t)ks.current->slots[TCB_SLOT_CSPACE]
@@ -154,6 +158,8 @@ static void build_world(void)
     kaal_word_t root_cap[] = {ROOT};
     must(invoke(KAAL_ROOT_SLOT_IRQ_CONTROL, KAAL_IRQ_CONTROL_GET, irq_args, 3, root_cap, 1));
     mint(S_FAULT_EP, S_EP2, KAAL_RIGHTS_ALL, 0x77);
+    kaal_word_t move_args[] = {S_MODULE, DEPTH, bi->modules[0].frames.start, DEPTH};
+    must(invoke(ROOT, KAAL_CNODE_MOVE, move_args, 4, root_cap, 1));
     threads[0] = ks.current; /* the root thread */
     for (unsigned i = 0; i < THREADS; i++)
         threads[i + 1] = make_thread(i, i == 0 ? S_FAULT_EP : 0);
@@ -196,8 +202,10 @@ static void restore_world(void)
     if (ram == NULL) {
         ram = aligned_alloc((size_t)1 << RAM_BITS, (size_t)1 << RAM_BITS);
         ram_copy = malloc((size_t)1 << RAM_BITS);
-        if (ram == NULL || ram_copy == NULL)
+        module = aligned_alloc(4096, 2 * 4096);
+        if (ram == NULL || ram_copy == NULL || module == NULL)
             abort();
+        memset(module, 0xd7, 2 * 4096);
         build_world();
         check();
         memcpy(ram_copy, ram, (size_t)1 << RAM_BITS);
@@ -207,6 +215,18 @@ static void restore_world(void)
     ks = ks_copy;
     double_vspace = (struct double_vspace){.user_top = (uint64_t)1 << 40};
     double_irq = (struct double_irq){.pending = HAL_IRQ_NONE, .count = 64, .timer_line = 30};
+}
+
+/* The boot module is read-only for everyone: its bytes never change. */
+static void check_module(void)
+{
+    const uint8_t *m = module;
+    for (unsigned i = 0; i < 2 * 4096; i++) {
+        if (m[i] != 0xd7) {
+            fprintf(stderr, "fuzz_syscalls: boot module byte %u was written\n", i);
+            abort();
+        }
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -248,6 +268,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         check();
     }
+    check_module();
     double_console_clear();
     return 0;
 }
