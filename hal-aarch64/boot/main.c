@@ -5,13 +5,15 @@
  * through the core's kprintf (the console is ours, the formatter the core's).
  *
  * Memory is used by physical address (the MMU is off in this first cut), so
- * a kernel address is a physical one. The device tree (below the kernel, at
- * the start of RAM) and the kernel image itself are never handed to the
- * core; everything else of the RAM range that holds the kernel is.
+ * a kernel address is a physical one. The kernel image is never handed to
+ * the core; the device tree (below the kernel, at the start of RAM) goes to
+ * it as a boot module, read-only frames for the root task; everything above
+ * the image in the RAM range that holds the kernel goes to it as RAM.
  */
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <kaal/abi/bootinfo.h>
 #include <kaal/core/boot.h>
 #include <kaal/core/klog.h>
 #include <kaal/hal/irq.h>
@@ -98,6 +100,51 @@ static bool find_kernel_ram(const struct fdt *fdt, uint64_t kstart, uint64_t ken
         kprintf("KaaL: the kernel image 0x%lx-0x%lx is in no RAM range of the device tree\n",
                    kstart, kend);
     return found;
+}
+
+/* Does [start, end) lie inside one /memory range? (find_kernel_ram has checked the entries.) */
+static bool in_ram(const struct fdt *fdt, uint64_t start, uint64_t end)
+{
+    unsigned ac, sc;
+    const uint8_t *reg;
+    uint32_t len;
+    if (fdt_root_cells(fdt, &ac, &sc) != FDT_OK || fdt_get_prop(fdt, "/memory", "reg", &reg, &len) != FDT_OK)
+        return false;
+    uint64_t a, s;
+    for (unsigned i = 0; fdt_reg_entry(reg, len, ac, sc, i, &a, &s) == FDT_OK; i++) {
+        if (a <= start && end <= a + s)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The device tree as a boot module (KAAL_MODULE_DTB): the root task gets it
+ * as read-only frames and the kernel never hands its pages out. Only if it
+ * starts on a page, lies in RAM and stays clear of [taken, taken_end): the
+ * kernel image and the RAM above it that the core gets (QEMU virt puts it
+ * below the image). The kernel rounds its size up to whole pages. False,
+ * after saying why, if not.
+ */
+static bool dtb_module(const struct fdt *fdt, uint64_t dtb, uint64_t taken, uint64_t taken_end,
+                       struct boot_region *module)
+{
+    uint64_t end = dtb + (((uint64_t)fdt->size + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1));
+    const char *why = NULL;
+    if (dtb & (PAGE_SIZE - 1))
+        why = "it does not start on a 4 KiB page";
+    else if (!in_ram(fdt, dtb, end))
+        why = "it is not in RAM";
+    else if (dtb < taken_end && taken < end)
+        why = "its pages overlap the kernel image or the RAM above it";
+    if (why != NULL) {
+        kprintf("KaaL: the device tree is no boot module: %s\n", why);
+        return false;
+    }
+    *module = (struct boot_region){.kaddr = dtb, .size = fdt->size, .module = KAAL_MODULE_DTB};
+    kprintf("KaaL: boot module: device tree 0x%lx-0x%lx (%u bytes), read-only for the root task\n", dtb, end,
+            fdt->size);
+    return true;
 }
 
 /*
@@ -191,7 +238,7 @@ _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
     kprintf("KaaL: device tree at 0x%lx, %u bytes\n", dtb, fdt.size);
     choose_psci_conduit(&fdt);
 
-    uint64_t ram_end;
+    uint64_t ram_end = 0;
     if (!find_kernel_ram(&fdt, kstart, kend, &ram_end))
         stop();
     uint64_t free_start = (kend + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
@@ -199,15 +246,20 @@ _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
         kprintf("KaaL: no RAM left above the kernel image\n");
         stop();
     }
-    struct boot_region ram = {.kaddr = free_start, .size = ram_end - free_start, .is_device = false};
     kprintf("KaaL: kernel image 0x%lx-0x%lx; RAM for the core 0x%lx-0x%lx (%lu KiB)\n", kstart,
-               kend, free_start, ram_end, ram.size >> 10);
+               kend, free_start, ram_end, (ram_end - free_start) >> 10);
+
+    /* The RAM above the image, and the device tree as a boot module. */
+    struct boot_region regions[2] = {{.kaddr = free_start, .size = ram_end - free_start}};
+    unsigned count = 1;
+    if (dtb_module(&fdt, dtb, kstart, ram_end, &regions[1]))
+        count++;
 
     /* kernel_boot asks for the line count and arms the first tick. */
     gic_init(&fdt);
     timer_init(&fdt);
 
-    enum boot_status bs = kernel_boot(&ram, 1);
+    enum boot_status bs = kernel_boot(regions, count);
     if (bs == BOOT_OK) {
         kprintf("KaaL: kernel_boot ok (%s)\n", boot_status_name(bs));
         timer_self_check();
