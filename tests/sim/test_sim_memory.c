@@ -3,7 +3,9 @@
  * pointer Frame_Map answers, with the mapping's rights; two mappings of one
  * frame share its bytes (guest RAM is one memfd); each VSpace has its own
  * window; unmapping keeps the frame's contents; a deleted VSpace leaves its
- * frame caps with stale records that unmap cleanly.
+ * frame caps with stale records that unmap cleanly; a write to a read-only
+ * mapping is a VM fault with the user address, and after the handler maps a
+ * writable copy there and answers RESUME, the write goes through.
  */
 #define _DEFAULT_SOURCE /* mincore */
 #include <stdio.h>
@@ -46,6 +48,62 @@ static int map_tables(kaal_cptr_t ut, kaal_word_t slot, kaal_cptr_t vspace)
     err = err ? err : kaal_page_table_map(slot + 1, vspace, 0);
     err = err ? err : kaal_page_table_map(slot + 2, vspace, 0);
     return err;
+}
+
+/* A thread in an address space of its own writes 42 through a pointer given to it, then says so. */
+static void writer(kaal_word_t pointer, kaal_word_t done_ntfn, kaal_word_t unused)
+{
+    (void)unused;
+    *(volatile kaal_word_t *)(uintptr_t)pointer = 42;
+    kaal_signal(done_ntfn);
+    for (;;)
+        kaal_wait(done_ntfn + 1); /* a notification nobody signals */
+}
+
+/*
+ * The read-only case: frame F mapped read-only at 0x5000 of a fresh VSpace;
+ * the writer faults; the handler (this root thread) unmaps F, maps a writable
+ * copy of F at the same address and answers RESUME.
+ */
+static void read_only_write(kaal_cptr_t ut, kaal_word_t s)
+{
+    kaal_cptr_t tcb = s, vspace = s + 1, ipc = s + 2, frame = s + 3, rw_copy = s + 4, ep = s + 5, done = s + 6,
+                never = s + 7, fault_ep = s + 8;
+    int err = kaal_untyped_retype(ut, KAAL_OBJ_TCB, 0, ROOT, 0, 0, tcb, 1);
+    err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_VSPACE, 0, ROOT, 0, 0, vspace, 1);
+    err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_FRAME, KAAL_FRAME_BITS_SMALL, ROOT, 0, 0, ipc, 2);
+    err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_ENDPOINT, 0, ROOT, 0, 0, ep, 1);
+    err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_NOTIFICATION, 0, ROOT, 0, 0, done, 2);
+    err = err ? err : kaal_cnode_mint(ROOT, fault_ep, 64, ROOT, ep, 64, KAAL_RIGHTS_ALL, 0x77);
+    err = err ? err : map_tables(ut, s + 9, vspace);
+    void *p = NULL;
+    err = err ? err : kaal_frame_map(frame, vspace, 0x5000, KAAL_RIGHT_READ, 0, &p);
+    err = err ? err : kaal_tcb_configure(tcb, ROOT, vspace, ipc, 0, fault_ep);
+    err = err ? err : kaal_tcb_set_priority(tcb, KAAL_ROOT_SLOT_TCB, 100);
+    err = err ? err : kaal_tcb_start(tcb, writer, 0, (kaal_word_t)(uintptr_t)p, done, 0);
+    EXPECT(err == KAAL_OK);
+    if (err != KAAL_OK)
+        return;
+    EXPECT(never == done + 1);
+
+    kaal_word_t badge = 0;
+    kaal_word_t info = kaal_recv(ep, &badge);
+    EXPECT(badge == 0x77);
+    EXPECT(kaal_msginfo_label(info) == KAAL_FAULT_VM);
+    EXPECT(kaal_get_mr(KAAL_FAULT_VM_ADDRESS) == 0x5000);
+    EXPECT(kaal_get_mr(KAAL_FAULT_VM_ACCESS) & KAAL_VM_ACCESS_WRITE);
+    /* The handler's remedy: the same frame, writable, at the same place. */
+    void *q = NULL;
+    EXPECT(kaal_frame_unmap(frame) == KAAL_OK);
+    EXPECT(kaal_cnode_copy(ROOT, rw_copy, 64, ROOT, frame, 64, RW) == KAAL_OK);
+    EXPECT(kaal_frame_map(rw_copy, vspace, 0x5000, RW, 0, &q) == KAAL_OK);
+    EXPECT(q == p);
+    kaal_reply(kaal_msginfo(KAAL_FAULT_RESUME, 0, 0, 0));
+    kaal_wait(done);
+    kaal_word_t *mine = NULL;
+    EXPECT(kaal_frame_map(frame, VSPACE, 0x6000, KAAL_RIGHT_READ, 0, (void **)&mine) == KAAL_OK);
+    EXPECT(mine != NULL && *mine == 42);
+    EXPECT(kaal_cnode_delete(ROOT, tcb, 64) == KAAL_OK);
 }
 
 static void root(kaal_word_t ipc_buffer, kaal_word_t bootinfo, kaal_word_t unused)
@@ -117,6 +175,8 @@ static void root(kaal_word_t ipc_buffer, kaal_word_t bootinfo, kaal_word_t unuse
 
     kaal_word_t paddr = 0;
     EXPECT(kaal_frame_get_address(frame, &paddr) == KAAL_OK && paddr != 0);
+
+    read_only_write(ut, s + 20);
     sim_halt(failures == 0 ? 0 : 1);
 }
 
