@@ -135,39 +135,38 @@ static hal_pte_t *find_free_entry(const struct invocation *inv, word_t vaddr, un
                                   struct syscall_error *err)
 {
     const struct cap *c = &inv->slot->cap;
-    const char *what = cap_type_name(c->type);
     if (cap_is_mapped(c))
         return REJECT(err_illegal(err, KAAL_ILLEGAL_ALREADY_MAPPED),
-                      "%s_Map: this cap maps 0x%lx already; unmap it first (or map a copy)", what,
+                      "%s_Map: this cap maps 0x%lx already; unmap it first (or map a copy)", cap_type_name(c->type),
                       cap_mapping_vaddr(c)),
                NULL;
     const struct cap *vs = &inv->caps[0]->cap;
     if (vs->type != CAP_VSPACE)
         return REJECT(err_invalid_cap(err, KAAL_ARG_CAP(0)), "%s_Map: the address space is a %s cap, not a VSpace",
-                      what, cap_type_name(vs->type)),
+                      cap_type_name(c->type), cap_type_name(vs->type)),
                NULL;
     unsigned level = entry_level(c);
     unsigned bits = level_shift(level);
     if (!IS_ALIGNED(vaddr, bits))
-        return REJECT(err_alignment(err, vaddr_pos, bits), "%s_Map: 0x%lx is not aligned to 2^%u", what, vaddr, bits),
+        return REJECT(err_alignment(err, vaddr_pos, bits), "%s_Map: 0x%lx is not aligned to 2^%u", cap_type_name(c->type), vaddr, bits),
                NULL;
     /* A frame must lie below the top; a table may reach beyond it (the sim's top is below one level-1 table's span). */
     word_t top = hal_vspace_user_top();
     word_t need = c->type == CAP_FRAME ? BIT(bits) : 1;
     if (vaddr >= top || top - vaddr < need)
         return REJECT(err_range(err, vaddr_pos, 0, top >= need ? top - need : 0),
-                      "%s_Map: 0x%lx is outside the user range (below 0x%lx)", what, vaddr, top),
+                      "%s_Map: 0x%lx is outside the user range (below 0x%lx)", cap_type_name(c->type), vaddr, top),
                NULL;
     struct walk w = walk(vs->obj, vaddr, level);
     if (w.entry == NULL && !w.blocked)
         return REJECT(err_lookup(err, vaddr_pos, KAAL_LOOKUP_MISSING_TABLE, w.stopped, 0, 0),
-                      "%s_Map: no level-%u table at 0x%lx; map one first", what, w.stopped, vaddr),
+                      "%s_Map: no level-%u table at 0x%lx; map one first", cap_type_name(c->type), w.stopped, vaddr),
                NULL;
     if (w.entry == NULL || *w.entry != 0) {
         unsigned at = w.entry == NULL ? w.stopped : level;
         word_t start = vaddr & ~MASK(level_shift(at));
         return REJECT(err_delete_first(err, vaddr_pos, start),
-                      "%s_Map: 0x%lx is mapped already (by the entry for 0x%lx at level %u)", what, vaddr, start, at),
+                      "%s_Map: 0x%lx is mapped already (by the entry for 0x%lx at level %u)", cap_type_name(c->type), vaddr, start, at),
                NULL;
     }
     return w.entry;

@@ -13,11 +13,12 @@
 __attribute__((format(printf, 1, 2))) void kprintf(const char *fmt, ...);
 void kvprintf(const char *fmt, va_list ap);
 
-#ifdef KAAL_DEBUG
 __attribute__((format(printf, 1, 2))) void klog_line(const char *fmt, ...);
+#ifdef KAAL_DEBUG
 #define KLOG(...) klog_line(__VA_ARGS__)
 #else
-#define KLOG(...) ((void)0)
+/* Not evaluated, not called: the arguments are still type-checked and count as used, as in a debug build. */
+#define KLOG(...) ((void)sizeof(klog_line(__VA_ARGS__), 0))
 #endif
 
 #endif
