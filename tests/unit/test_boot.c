@@ -71,8 +71,8 @@ static void test_bad_regions(void **state)
     struct boot_region too_small[] = {{.kaddr = (uintptr_t)mem, .size = 64 << 10}};
     assert_int_equal(kernel_boot(too_small, 1), BOOT_NO_MEMORY);
     assert_true(kt_logged(boot_status_name(BOOT_NO_MEMORY)));
-    /* Large enough, but it ends before the first address the root CNode may start at. */
-    struct boot_region unaligned[] = {{.kaddr = (uintptr_t)mem + 4096, .size = 512 << 10}};
+    /* It ends before the first address the root CNode may start at (256 KiB aligned). */
+    struct boot_region unaligned[] = {{.kaddr = (uintptr_t)mem + 4096, .size = 128 << 10}};
     assert_int_equal(kernel_boot(unaligned, 1), BOOT_NO_MEMORY);
 
     struct boot_region only_device[] = {{.kaddr = (uintptr_t)mem, .size = 1 << 20, .is_device = true}};
