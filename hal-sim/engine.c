@@ -168,6 +168,8 @@ static struct {
     uint64_t jitter;         /* hardware loop: a pseudo-random state for the retry interval */
     uint64_t acks_seen;      /* hardware loop: sim_intc_acks() when pending_since was set */
     _Atomic int halted;
+    struct sim_virtual_time virtual_time; /* idle == NULL: real time */
+    uint64_t rng;
     int status;
     void *ram;
 } eng;
@@ -182,9 +184,10 @@ static __thread struct sim_thread *self;
 #define cpu_relax() atomic_signal_fence(memory_order_seq_cst)
 #endif
 
+/* The host's clock: the engine's own bookkeeping never reads the kernel's (virtual) one. */
 static uint64_t now_ns(void)
 {
-    return hal_timer_now_ns();
+    return sim_wall_ns();
 }
 
 static void futex_wait(_Atomic uint32_t *word, uint32_t expected, const struct timespec *timeout)
@@ -497,10 +500,27 @@ static void handoff_init(void)
 
 static void *thread_main(void *arg);
 
+/*
+ * Deterministic runs: a kernel entry costs 1-2 us of virtual time, the
+ * fraction drawn from the seed (xorshift64*), so a seed decides where the
+ * timeslices end. Only the baton holder enters the kernel: no race on rng.
+ */
+static void virtual_entry_cost(void)
+{
+    uint64_t x = eng.rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    eng.rng = x;
+    sim_time_advance(1000u + ((x * 0x2545f4914f6cdd1dull) >> 54));
+}
+
 static inline void enter_kernel(struct sim_thread *me)
 {
     me->in_kernel = 1;
     atomic_signal_fence(memory_order_seq_cst);
+    if (eng.virtual_time.idle != NULL)
+        virtual_entry_cost();
 }
 
 static inline void leave_kernel(struct sim_thread *me)
@@ -730,15 +750,47 @@ void hal_cpu_idle(void)
 
 int sim_boot(size_t ram_bytes)
 {
-    size_t align = (size_t)1 << 21;
-    ram_bytes = (ram_bytes + align - 1) & ~(align - 1);
+    return sim_boot_machine(&(struct sim_boot_config){.ram_bytes = ram_bytes});
+}
+
+#define SIM_MAX_BOOT_REGIONS 16u
+
+int sim_boot_machine(const struct sim_boot_config *config)
+{
+    size_t align = (size_t)1 << 21, page = 4096;
+    size_t ram_bytes = (config->ram_bytes + align - 1) & ~(align - 1);
+    if (1 + config->module_count + config->device_count > SIM_MAX_BOOT_REGIONS) {
+        fprintf(stderr, "kaal-sim: at most %u boot regions (RAM, modules, devices)\n", SIM_MAX_BOOT_REGIONS);
+        return -1;
+    }
+    /* Modules go at the top of guest RAM, each from a page boundary; the RAM below is the kernel's. */
+    size_t module_bytes = 0;
+    for (unsigned i = 0; i < config->module_count; i++)
+        module_bytes += (config->modules[i].size + page - 1) & ~(page - 1);
+    if (module_bytes >= ram_bytes) {
+        fprintf(stderr, "kaal-sim: %zu bytes of boot modules do not fit in %zu bytes of guest RAM\n", module_bytes,
+                ram_bytes);
+        return -1;
+    }
     eng.ram = sim_ram_create(ram_bytes, align);
     if (eng.ram == NULL)
         return -1; /* the reason is on stderr */
     sim_intc_reset();
     sim_timer_reset();
-    struct boot_region ram = {.kaddr = (uintptr_t)eng.ram, .size = ram_bytes, .zeroed = true};
-    enum boot_status status = kernel_boot(&ram, 1);
+    struct boot_region regions[SIM_MAX_BOOT_REGIONS];
+    unsigned count = 0;
+    uintptr_t at = (uintptr_t)eng.ram + ram_bytes - module_bytes;
+    regions[count++] = (struct boot_region){.kaddr = (uintptr_t)eng.ram, .size = at - (uintptr_t)eng.ram, .zeroed = true};
+    for (unsigned i = 0; i < config->module_count; i++) {
+        const struct sim_boot_module *m = &config->modules[i];
+        memcpy((void *)at, m->data, m->size);
+        regions[count++] = (struct boot_region){.kaddr = at, .size = m->size, .module = (uint8_t)m->kind};
+        at += (m->size + page - 1) & ~(page - 1);
+    }
+    for (unsigned i = 0; i < config->device_count; i++)
+        regions[count++] = (struct boot_region){.kaddr = config->devices[i].paddr, .size = config->devices[i].size,
+                                                .is_device = true};
+    enum boot_status status = kernel_boot(regions, count);
     if (status != BOOT_OK) {
         fprintf(stderr, "kaal-sim: the kernel did not boot: %s\n", boot_status_name(status));
         sim_ram_destroy();
@@ -797,7 +849,7 @@ static void hardware_loop(void)
     bool holding = false;
     while (!atomic_load(&eng.halted)) {
         uint64_t deadline = sim_timer_deadline();
-        uint64_t now = hal_timer_now_ns();
+        uint64_t now = now_ns();
         if (deadline != 0 && now >= deadline) {
             sim_timer_expire();
             deadline = 0;
@@ -824,9 +876,43 @@ static void hardware_loop(void)
         if (holding) {
             /* Idle: only time can bring work. EINTR (a signal for the process) just means "look again". */
             nanosleep(&ts, NULL);
-            eng.ctl.idle_ns += hal_timer_now_ns() - now; /* not the handoff's cost */
+            eng.ctl.idle_ns += now_ns() - now; /* not the handoff's cost */
         } else {
             holding = sleep_for_baton(&eng.hw, &ts);
+        }
+    }
+}
+
+void sim_set_virtual_time(const struct sim_virtual_time *vt)
+{
+    eng.virtual_time = vt != NULL ? *vt : (struct sim_virtual_time){0};
+    eng.rng = (vt != NULL ? vt->seed : 0) * 2 + 0x9e3779b97f4a7c15ull; /* never 0: xorshift stays at 0 */
+    sim_time_use_virtual(vt != NULL && vt->idle != NULL);
+}
+
+/*
+ * The hardware loop of a deterministic run: no host time at all. While a
+ * component holds the CPU the loop sleeps until the baton comes back (time
+ * moves at kernel entries, which raise the timer line themselves); when the
+ * system is idle, pending lines go to the kernel, else the idle hook brings
+ * the next event or ends the run.
+ */
+static void virtual_hardware_loop(void)
+{
+    bool holding = false;
+    while (!atomic_load(&eng.halted)) {
+        if (!holding) {
+            holding = sleep_for_baton(&eng.hw, NULL);
+            continue;
+        }
+        if (sim_intc_any_pending()) {
+            kernel_interrupt();
+            holding = run_current();
+            continue;
+        }
+        if (!eng.virtual_time.idle(eng.virtual_time.ctx)) {
+            eng.status = 0;
+            atomic_store(&eng.halted, 1);
         }
     }
 }
@@ -849,7 +935,10 @@ int sim_run(void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t))
     struct slot *root_cnode = (struct slot *)(uintptr_t)root->slots[TCB_SLOT_CSPACE].cap.obj;
     hal_ctx_set(&root->ctx, HAL_REG_MSGINFO, root_cnode[KAAL_ROOT_SLOT_BOOTINFO].cap.obj);
     give(host_thread(root));
-    hardware_loop();
+    if (eng.virtual_time.idle != NULL)
+        virtual_hardware_loop();
+    else
+        hardware_loop();
 
     /*
      * Halted. Every other thread is parked (only the baton holder runs, and
@@ -867,6 +956,7 @@ int sim_run(void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t))
     }
     sim_signals_restore();
     sim_ram_destroy();
+    sim_set_virtual_time(NULL); /* each run chooses its clock anew */
     eng.ram = NULL;
     pthread_setaffinity_np(pthread_self(), sizeof eng.cpus, &eng.cpus);
     return eng.status;

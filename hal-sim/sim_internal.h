@@ -22,6 +22,12 @@ uint64_t sim_intc_acks(void);
 void sim_intc_raise(unsigned line);
 void sim_intc_reset(void);
 
+/* The host's monotonic clock, whatever clock the kernel sees. */
+uint64_t sim_wall_ns(void);
+/* Deterministic runs: the kernel's clock is virtual (timer.c); only sim_time_advance moves it. */
+void sim_time_use_virtual(bool on);
+bool sim_time_is_virtual(void);
+
 /* Timer: the deadline the kernel set (0: none), read by the hardware-model loop. */
 uint64_t sim_timer_deadline(void);
 void sim_timer_expire(void);

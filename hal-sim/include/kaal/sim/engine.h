@@ -13,6 +13,7 @@
 #ifndef KAAL_SIM_ENGINE_H
 #define KAAL_SIM_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,29 @@ struct sim_syscall_regs {
  */
 int sim_boot(size_t ram_bytes);
 
+/* A boot module: bytes the root task gets as read-only frames (KAAL_MODULE_* kind). */
+struct sim_boot_module {
+    unsigned kind;
+    const void *data;
+    size_t size;
+};
+
+/* A range of device physical addresses, handed to the root task as device untyped memory. */
+struct sim_device_range {
+    kaal_word_t paddr, size;
+};
+
+struct sim_boot_config {
+    size_t ram_bytes;
+    const struct sim_boot_module *modules; /* copied into the top of guest RAM */
+    unsigned module_count;
+    const struct sim_device_range *devices;
+    unsigned device_count;
+};
+
+/* Boot a machine: guest RAM, boot modules and device ranges. Returns 0, or -1 with a message on stderr. */
+int sim_boot_machine(const struct sim_boot_config *config);
+
 /*
  * Run the booted system: the root thread starts at entry(ipc_buffer,
  * bootinfo, 0), the addresses of its IPC buffer and of the boot info.
@@ -38,6 +62,28 @@ int sim_boot(size_t ram_bytes);
  * machine; every host thread of the system has ended by then.
  */
 int sim_run(void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t));
+
+/*
+ * Deterministic runs (docs/sim.md, "Deterministic mode"): the kernel's clock
+ * is virtual and moves by a cost per kernel entry (seeded jitter: the seed
+ * decides where timeslices end) and by what the idle hook advances; no
+ * signal preemption, no host time anywhere in the kernel's view. Given the
+ * same seed and the same events from the idle hook, a run repeats exactly.
+ * `idle` is called by the hardware loop whenever nothing can run: it brings
+ * the next event (raises a line; it may advance the clock first) and returns
+ * true, or returns false when no event will ever come, and the run ends with
+ * status 0. It may block (for input). Call before sim_boot (the kernel sets
+ * its first deadline at boot); NULL: real time. sim_run ends a run's choice.
+ */
+struct sim_virtual_time {
+    uint64_t seed;
+    bool (*idle)(void *ctx);
+    void *ctx;
+};
+void sim_set_virtual_time(const struct sim_virtual_time *vt);
+
+/* Deterministic runs: move the virtual clock (the timer line rises at its deadline). */
+void sim_time_advance(uint64_t ns);
 
 /* Stop the machine with a status (what sim_run returns). Called by a running thread; does not return. */
 _Noreturn void sim_halt(int status);
