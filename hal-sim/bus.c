@@ -107,7 +107,7 @@ void sim_bus_set_irq(unsigned line, bool level)
         sim_irq_raise(line); /* the engine's entry for device models (<kaal/sim/engine.h>) */
     } else if (atomic_fetch_and(&levels, ~bit) & bit) {
         /* The input dropped: a pending bit the kernel has not taken goes with it (as a GIC level input). */
-        hal_irq_ack(line);
+        sim_intc_lower(line);
     }
 }
 

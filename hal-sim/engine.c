@@ -169,6 +169,9 @@ static struct {
     uint64_t acks_seen;      /* hardware loop: sim_intc_acks() when pending_since was set */
     _Atomic int halted;
     struct sim_virtual_time virtual_time; /* idle == NULL: real time */
+    uint64_t (*poll)(void *ctx);          /* the device models' clock (sim_boot_config) */
+    void *poll_ctx;
+    _Atomic uint32_t wakeups;                /* bumped when a device raises a line: wakes the idle loop */
     uint64_t rng;
     int status;
     void *ram;
@@ -780,7 +783,26 @@ int sim_boot_machine(const struct sim_boot_config *config)
     struct boot_region regions[SIM_MAX_BOOT_REGIONS];
     unsigned count = 0;
     uintptr_t at = (uintptr_t)eng.ram + ram_bytes - module_bytes;
-    regions[count++] = (struct boot_region){.kaddr = (uintptr_t)eng.ram, .size = at - (uintptr_t)eng.ram, .zeroed = true};
+    if (config->layout != NULL) {
+        struct sim_boot_region laid[SIM_MAX_BOOT_REGIONS];
+        unsigned room = SIM_MAX_BOOT_REGIONS - config->module_count - config->device_count;
+        int n = config->layout(config->layout_ctx, eng.ram, at - (uintptr_t)eng.ram, laid, room);
+        if (n < 0) {
+            sim_ram_destroy();
+            eng.ram = NULL;
+            return -1; /* the layout said why */
+        }
+        for (int i = 0; i < n; i++)
+            regions[count++] = (struct boot_region){.kaddr = laid[i].base, .size = laid[i].size,
+                                                    .is_device = laid[i].kind == SIM_REGION_DEVICE,
+                                                    .zeroed = laid[i].kind == SIM_REGION_RAM,
+                                                    .module = laid[i].kind == SIM_REGION_DTB ? KAAL_MODULE_DTB : 0};
+    } else {
+        regions[count++] =
+            (struct boot_region){.kaddr = (uintptr_t)eng.ram, .size = at - (uintptr_t)eng.ram, .zeroed = true};
+    }
+    eng.poll = config->poll;
+    eng.poll_ctx = config->poll_ctx;
     for (unsigned i = 0; i < config->module_count; i++) {
         const struct sim_boot_module *m = &config->modules[i];
         memcpy((void *)at, m->data, m->size);
@@ -843,11 +865,18 @@ static uint64_t watch_pending(uint64_t now)
     return eng.next_kick;
 }
 
+void sim_engine_wake(void)
+{
+    atomic_fetch_add(&eng.wakeups, 1);
+    futex_wake(&eng.wakeups);
+}
+
 /* The hardware-model loop: time, the timer line, preemption, and the CPU while idle. */
 static void hardware_loop(void)
 {
     bool holding = false;
     while (!atomic_load(&eng.halted)) {
+        uint32_t wakeups = atomic_load(&eng.wakeups); /* before looking: a raise after this ends the idle wait */
         uint64_t deadline = sim_timer_deadline();
         uint64_t now = now_ns();
         if (deadline != 0 && now >= deadline) {
@@ -864,6 +893,9 @@ static void hardware_loop(void)
             continue;
         }
         uint64_t wake = deadline == 0 ? now + 100000000u : deadline; /* re-check at least every 100 ms */
+        uint64_t model = eng.poll != NULL ? eng.poll(eng.poll_ctx) : UINT64_MAX;
+        if (model < wake - now)
+            wake = now + model;
         if (holding) {
             eng.pending_since = 0;
         } else {
@@ -874,8 +906,8 @@ static void hardware_loop(void)
         uint64_t wait = wake > now ? wake - now : 0;
         struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000u), .tv_nsec = (long)(wait % 1000000000u)};
         if (holding) {
-            /* Idle: only time can bring work. EINTR (a signal for the process) just means "look again". */
-            nanosleep(&ts, NULL);
+            /* Idle: only time or a device can bring work. EINTR or a spurious wake-up: look again. */
+            futex_wait(&eng.wakeups, wakeups, &ts);
             eng.ctl.idle_ns += now_ns() - now; /* not the handoff's cost */
         } else {
             holding = sleep_for_baton(&eng.hw, &ts);

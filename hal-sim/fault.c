@@ -27,12 +27,14 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #if defined(__aarch64__)
 #include <asm/sigcontext.h>
 #endif
 
 #include <kaal/abi/faults.h>
+#include <kaal/sim/bus.h>
 #include <kaal/sim/engine.h>
 
 #include "sim_internal.h"
@@ -117,6 +119,14 @@ void sim_fault_handler(int sig, siginfo_t *info, void *ucontext)
     if (!sim_window_address(sim_self_tcb(), host, &address))
         address = (kaal_word_t)host;
     kaal_word_t code = (kaal_word_t)info->si_code | (sig == SIGBUS ? SIM_VM_FAULT_SIGBUS : 0);
+    /* A device register touched with a plain load or store: say which, the fault follows as for any access. */
+    char why[160];
+    int len = sim_mmio_describe(host, why, sizeof why - 1);
+    if (len > 0) {
+        why[len] = '\n';
+        ssize_t written = write(STDERR_FILENO, why, (size_t)len + 1); /* async-signal-safe, unlike stdio */
+        (void)written;
+    }
     sim_enter_vm_fault(sim_signal_pc(ucontext), address, access_of(ucontext), code);
     errno = saved_errno;
 }

@@ -37,8 +37,15 @@ unsigned hal_irq_pending(void)
 
 uint64_t sim_intc_acks(void) { return atomic_load(&acks); }
 bool sim_intc_any_pending(void) { return (atomic_load(&pending) & atomic_load(&enabled)) != 0; }
-void sim_intc_raise(unsigned line) { atomic_fetch_or(&pending, line_bit(line)); }
-void sim_irq_raise(unsigned line) { sim_intc_raise(line); }
+bool sim_intc_raise(unsigned line) { return (atomic_fetch_or(&pending, line_bit(line)) & line_bit(line)) == 0; }
+void sim_intc_lower(unsigned line) { atomic_fetch_and(&pending, ~line_bit(line)); }
+
+/* Devices raise lines from any host thread: a line that was not pending yet may end the idle loop's wait. */
+void sim_irq_raise(unsigned line)
+{
+    if (sim_intc_raise(line))
+        sim_engine_wake();
+}
 
 void sim_intc_reset(void)
 {

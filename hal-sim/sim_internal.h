@@ -19,7 +19,10 @@
 bool sim_intc_any_pending(void);
 /* How many times the kernel acknowledged a line, ever (safe from any thread). */
 uint64_t sim_intc_acks(void);
-void sim_intc_raise(unsigned line);
+bool sim_intc_raise(unsigned line); /* true: the line was not pending before */
+void sim_intc_lower(unsigned line);  /* a level dropped: the pending bit goes, no ack counted */
+/* Wake the hardware-model loop if it waits while the system is idle (engine.c). */
+void sim_engine_wake(void);
 void sim_intc_reset(void);
 
 /* The host's monotonic clock, whatever clock the kernel sees. */

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include <kaal/abi/types.h>
+#include <kaal/sim/bus.h>
 
 /* The registers of one syscall, in and out (the roles of docs/ABI.md). */
 struct sim_syscall_regs {
@@ -50,6 +51,19 @@ struct sim_boot_config {
     unsigned module_count;
     const struct sim_device_range *devices;
     unsigned device_count;
+    /*
+     * A machine's layout of the rest of guest RAM (below the modules),
+     * called once RAM exists (<kaal/sim/bus.h>: it may write a device tree
+     * there); NULL: all of it is RAM.
+     */
+    sim_layout_fn layout;
+    void *layout_ctx;
+    /*
+     * The device models' clock: called by the hardware loop, returns the ns
+     * until a model next needs a look (UINT64_MAX: none). NULL: none.
+     */
+    uint64_t (*poll)(void *ctx);
+    void *poll_ctx;
 };
 
 /* Boot a machine: guest RAM, boot modules and device ranges. Returns 0, or -1 with a message on stderr. */
