@@ -170,6 +170,8 @@ static struct {
     _Atomic int halted;
     struct sim_virtual_time virtual_time; /* idle == NULL: real time */
     uint64_t (*poll)(void *ctx);          /* the device models' clock (sim_boot_config) */
+    bool (*idle_done)(void *ctx);         /* real time: asked when idle; true ends the run */
+    void *idle_done_ctx;
     void *poll_ctx;
     _Atomic uint32_t wakeups;                /* bumped when a device raises a line: wakes the idle loop */
     uint64_t rng;
@@ -865,6 +867,12 @@ static uint64_t watch_pending(uint64_t now)
     return eng.next_kick;
 }
 
+void sim_set_idle_check(bool (*done)(void *ctx), void *ctx)
+{
+    eng.idle_done = done;
+    eng.idle_done_ctx = ctx;
+}
+
 void sim_engine_wake(void)
 {
     atomic_fetch_add(&eng.wakeups, 1);
@@ -905,6 +913,11 @@ static void hardware_loop(void)
         }
         uint64_t wait = wake > now ? wake - now : 0;
         struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000u), .tv_nsec = (long)(wait % 1000000000u)};
+        if (holding && eng.idle_done != NULL && eng.idle_done(eng.idle_done_ctx)) {
+            eng.status = 0;
+            atomic_store(&eng.halted, 1);
+            break;
+        }
         if (holding) {
             /* Idle: only time or a device can bring work. EINTR or a spurious wake-up: look again. */
             futex_wait(&eng.wakeups, wakeups, &ts);
@@ -988,7 +1001,8 @@ int sim_run(void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t))
     }
     sim_signals_restore();
     sim_ram_destroy();
-    sim_set_virtual_time(NULL); /* each run chooses its clock anew */
+    sim_set_virtual_time(NULL); /* each run chooses its clock and its end anew */
+    sim_set_idle_check(NULL, NULL);
     eng.ram = NULL;
     pthread_setaffinity_np(pthread_self(), sizeof eng.cpus, &eng.cpus);
     return eng.status;

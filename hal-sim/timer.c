@@ -43,6 +43,8 @@ void sim_time_use_virtual(bool on)
 
 bool sim_time_is_virtual(void) { return atomic_load(&virtual_clock); }
 
+uint64_t sim_time_now_ns(void) { return hal_timer_now_ns(); }
+
 void sim_time_advance(uint64_t ns)
 {
     uint64_t now = atomic_fetch_add(&virtual_now, ns) + ns;

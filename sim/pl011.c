@@ -245,7 +245,10 @@ static void write_reg(struct pl011 *u, uint64_t reg, uint32_t v)
         }
         u->lcr_h = v & 0xffu;
         break;
-    case PL011_CR: u->cr = v & 0xff87u; break; /* bits 6:3 are reserved */
+    case PL011_CR:
+        u->cr = v & 0xff87u; /* bits 6:3 are reserved */
+        pthread_cond_broadcast(&u->room); /* the receiver may be on now: the host may send */
+        break;
     case PL011_IFLS: u->ifls = v & 0x3fu; break;
     case PL011_IMSC: u->imsc = v & PL011_INT_ALL; break;
     case PL011_ICR: u->ris &= ~(v & PL011_INT_ALL); break;
@@ -282,17 +285,36 @@ void pl011_write(void *ctx, uint64_t offset, unsigned bytes, uint64_t value)
     pthread_mutex_unlock(&u->lock);
 }
 
+/*
+ * The host is the far end of the line, with flow control: it sends nothing
+ * until the receiver is on (UARTEN and RXE). So a byte typed or piped before
+ * the driver set the UART up is not lost in a FIFO the set-up clears (a
+ * change of LCR_H.FEN empties it), it waits on the host side.
+ */
+static bool receiving(const struct pl011 *u)
+{
+    return (u->cr & (PL011_CR_UARTEN | PL011_CR_RXE)) == (PL011_CR_UARTEN | PL011_CR_RXE);
+}
+
 size_t pl011_receive(struct pl011 *u, const uint8_t *bytes, size_t n)
 {
     pthread_mutex_lock(&u->lock);
     size_t taken = 0;
-    while (taken < n && fifo_push(u, bytes[taken]))
+    while (taken < n && receiving(u) && fifo_push(u, bytes[taken]))
         taken++;
     if (taken == n && n > 0 && u->count > 0)
         u->ris |= PL011_INT_RT; /* the burst is over: the line is idle with data waiting */
     report_irq(u);
     pthread_mutex_unlock(&u->lock);
     return taken;
+}
+
+bool pl011_rx_empty(struct pl011 *u)
+{
+    pthread_mutex_lock(&u->lock);
+    bool empty = u->count == 0;
+    pthread_mutex_unlock(&u->lock);
+    return empty;
 }
 
 bool pl011_wait_room(struct pl011 *u, uint64_t timeout_ns)
@@ -306,11 +328,11 @@ bool pl011_wait_room(struct pl011 *u, uint64_t timeout_ns)
         until.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&u->lock);
-    while (u->count >= depth(u)) {
+    while (u->count >= depth(u) || !receiving(u)) {
         if (pthread_cond_timedwait(&u->room, &u->lock, &until) == ETIMEDOUT)
             break;
     }
-    bool room = u->count < depth(u);
+    bool room = u->count < depth(u) && receiving(u);
     pthread_mutex_unlock(&u->lock);
     return room;
 }

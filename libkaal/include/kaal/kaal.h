@@ -141,6 +141,12 @@ int kaal_frame_unmap(kaal_cptr_t frame);
 /* The frame's physical address (for DMA). */
 int kaal_frame_get_address(kaal_cptr_t frame, kaal_word_t *paddr);
 
+/*
+ * Stop the machine with a status (the root task's power switch): on the sim
+ * the launcher's process exits with it; on aarch64, PSCI SYSTEM_OFF.
+ */
+_Noreturn void kaal_power_off(int status);
+
 /* The largest RAM Untyped the boot info lists (its CPtr in the root CNode). */
 kaal_cptr_t kaal_bootinfo_largest_untyped(const struct kaal_bootinfo *bi);
 

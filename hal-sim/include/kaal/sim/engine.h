@@ -99,6 +99,20 @@ void sim_set_virtual_time(const struct sim_virtual_time *vt);
 /* Deterministic runs: move the virtual clock (the timer line rises at its deadline). */
 void sim_time_advance(uint64_t ns);
 
+/* The kernel's clock (virtual in deterministic runs), in ns. */
+uint64_t sim_time_now_ns(void);
+
+/*
+ * Real-time runs: `done` is asked whenever the system is idle (nothing to
+ * run, no line pending); true ends the run with status 0 (the launcher: its
+ * input ended and the system took every byte of it). Must not block. Set
+ * before sim_run; sim_run ends a run's choice. NULL: never.
+ */
+void sim_set_idle_check(bool (*done)(void *ctx), void *ctx);
+
+/* Keep the debug kernel's "kaal: reject: ..." lines off standard error (every other log line stays). */
+void sim_console_mute_rejections(bool mute);
+
 /* Stop the machine with a status (what sim_run returns). Called by a running thread; does not return. */
 _Noreturn void sim_halt(int status);
 

@@ -94,6 +94,9 @@ size_t pl011_receive(struct pl011 *u, const uint8_t *bytes, size_t n);
 /* Wait until the RX FIFO has room, at most timeout_ns; true if it has. */
 bool pl011_wait_room(struct pl011 *u, uint64_t timeout_ns);
 
+/* Has the driver taken every received byte out of the FIFO? */
+bool pl011_rx_empty(struct pl011 *u);
+
 /* Back to the reset state (FIFO emptied, registers as the TRM's reset values). */
 void pl011_reset(struct pl011 *u);
 

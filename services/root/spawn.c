@@ -1,0 +1,230 @@
+/*
+ * Making a component: its own CSpace (one CNode), VSpace, IPC buffer, stack,
+ * environment page and thread, all retyped from one untyped of its own, so
+ * that one Revoke takes everything back; then exactly the caps its spec
+ * grants, and start.
+ *
+ * Address-space layout of a component (docs/system.md):
+ *   0x1000            IPC buffer
+ *   0x2000            environment (read-only)
+ *   0x10000..0x14000  stack (the sim runs component code on its host
+ *                     thread's stack; aarch64 uses this one)
+ *   0x100000..        device registers the spec maps, a page each
+ */
+#include <string.h>
+
+#include "root.h"
+#include "system.h"
+
+#define INSTANCE_UNTYPED_BITS 17u /* 128 KiB: CNode 16 KiB, TCB 2 KiB, 4 tables, 6 frames */
+#define COMPONENT_CNODE_RADIX 8u
+#define IPC_BUFFER_VADDR 0x1000u
+#define ENV_VADDR 0x2000u
+#define STACK_VADDR 0x10000u
+#define STACK_PAGES 4u
+#define DEVICE_VADDR 0x100000u
+/* Where the root task maps an environment page while it writes it. */
+#define ENV_SCRATCH_VADDR 0x0ff00000u
+
+static kaal_cptr_t next_slot(struct instance *in)
+{
+    if (in->next_slot >= INSTANCE_SLOTS)
+        return 0;
+    return in->slots + in->next_slot++;
+}
+
+static const struct kaal_component_image *find_image(const struct kaal_component_table *t, const char *name)
+{
+    for (kaal_word_t i = 0; t != NULL && i < t->count; i++) {
+        if (strncmp(t->images[i].name, name, KAAL_COMPONENT_NAME_MAX) == 0)
+            return &t->images[i];
+    }
+    return NULL;
+}
+
+static struct instance *free_instance(struct system *sys)
+{
+    for (unsigned i = 0; i < MAX_INSTANCES; i++) {
+        if (sys->instances[i].state != INSTANCE_RUNNING)
+            return &sys->instances[i];
+    }
+    return NULL;
+}
+
+/* Retype one object of the instance from its untyped into its next slot. */
+static kaal_cptr_t make(struct instance *in, kaal_word_t type, kaal_word_t size, int *err)
+{
+    kaal_cptr_t slot = next_slot(in);
+    if (*err != KAAL_OK)
+        return 0;
+    *err = slot == 0 ? KAAL_ERR_NOT_ENOUGH_MEMORY
+                     : kaal_untyped_retype(in->slots, type, size, ROOT_CNODE, 0, 0, slot, 1);
+    return slot;
+}
+
+/* The address-space part: tables for the first 2 MiB, IPC buffer and stack. */
+static int build_vspace(struct instance *in, kaal_cptr_t vspace, kaal_cptr_t *ipc_buffer)
+{
+    int err = KAAL_OK;
+    kaal_cptr_t pud = make(in, KAAL_OBJ_PAGE_UPPER_DIR, 0, &err);
+    kaal_cptr_t pd = make(in, KAAL_OBJ_PAGE_DIR, 0, &err);
+    kaal_cptr_t pt = make(in, KAAL_OBJ_PAGE_TABLE, 0, &err);
+    *ipc_buffer = make(in, KAAL_OBJ_FRAME, KAAL_FRAME_BITS_SMALL, &err);
+    err = err ? err : kaal_page_table_map(pud, vspace, 0);
+    err = err ? err : kaal_page_table_map(pd, vspace, 0);
+    err = err ? err : kaal_page_table_map(pt, vspace, 0);
+    err = err ? err : kaal_frame_map(*ipc_buffer, vspace, IPC_BUFFER_VADDR, KAAL_RIGHT_READ | KAAL_RIGHT_WRITE, 0, NULL);
+    for (unsigned i = 0; i < STACK_PAGES && err == KAAL_OK; i++) {
+        kaal_cptr_t page = make(in, KAAL_OBJ_FRAME, KAAL_FRAME_BITS_SMALL, &err);
+        err = err ? err : kaal_frame_map(page, vspace, STACK_VADDR + i * 4096u, KAAL_RIGHT_READ | KAAL_RIGHT_WRITE, 0, NULL);
+    }
+    return err;
+}
+
+/* Give the component one granted cap, or map the granted device page; record it in env. */
+static int grant(struct system *sys, struct instance *in, const struct grant *g, kaal_cptr_t cnode,
+                 kaal_cptr_t vspace, struct kaal_env *env, kaal_word_t *cslot, kaal_word_t *device_vaddr)
+{
+    if (g->kind == GRANT_DEVICE) {
+        kaal_cptr_t copy = next_slot(in);
+        kaal_cptr_t frame = system_object(sys, g->object);
+        void *p = NULL;
+        int err = copy == 0 || frame == 0 ? KAAL_ERR_INVALID_ARGUMENT
+                                          : kaal_cnode_copy(ROOT_CNODE, copy, ROOT_DEPTH, ROOT_CNODE, frame, ROOT_DEPTH,
+                                                            KAAL_RIGHT_READ | KAAL_RIGHT_WRITE);
+        err = err ? err : kaal_frame_map(copy, vspace, *device_vaddr, KAAL_RIGHT_READ | KAAL_RIGHT_WRITE, 0, &p);
+        if (err != KAAL_OK || env->nmaps == KAAL_ENV_MAX_MAPS)
+            return err ? err : KAAL_ERR_RANGE_ERROR;
+        struct kaal_env_map *m = &env->maps[env->nmaps++];
+        strncpy(m->name, g->name, sizeof m->name - 1);
+        m->pointer = (kaal_word_t)(uintptr_t)p;
+        m->size = 4096;
+        *device_vaddr += 4096;
+        return KAAL_OK;
+    }
+    kaal_word_t index = (*cslot)++;
+    if (index >= ((kaal_word_t)1 << COMPONENT_CNODE_RADIX) || env->ncaps == KAAL_ENV_MAX_CAPS)
+        return KAAL_ERR_RANGE_ERROR;
+    int err;
+    if (g->kind == GRANT_CNODE) {
+        err = kaal_cnode_copy(cnode, index, ROOT_DEPTH, ROOT_CNODE, cnode, ROOT_DEPTH, KAAL_RIGHTS_ALL);
+    } else {
+        kaal_cptr_t src = g->kind == GRANT_ROOT ? sys->endpoint : system_object(sys, g->object);
+        kaal_word_t badge = g->kind == GRANT_ROOT ? (kaal_word_t)(in - sys->instances) + 1 : g->badge;
+        err = src == 0 ? KAAL_ERR_INVALID_ARGUMENT
+                       : kaal_cnode_mint(cnode, index, ROOT_DEPTH, ROOT_CNODE, src, ROOT_DEPTH, g->rights, badge);
+    }
+    if (err != KAAL_OK)
+        return err;
+    struct kaal_env_cap *c = &env->caps[env->ncaps++];
+    strncpy(c->name, g->name, sizeof c->name - 1);
+    c->cptr = index;
+    return KAAL_OK;
+}
+
+/* Fill the environment page through a mapping of our own, then hand it over read-only. */
+static int write_env(struct system *sys, struct instance *in, kaal_cptr_t vspace, const struct kaal_env *env,
+                     void **env_pointer)
+{
+    int err = KAAL_OK;
+    kaal_cptr_t page = make(in, KAAL_OBJ_FRAME, KAAL_FRAME_BITS_SMALL, &err);
+    if (err != KAAL_OK)
+        return err;
+    void *own = NULL;
+    err = vm_map(&sys->alloc, 0, KAAL_ROOT_SLOT_VSPACE, page, ENV_SCRATCH_VADDR, KAAL_RIGHT_READ | KAAL_RIGHT_WRITE,
+                 &own);
+    if (err != KAAL_OK)
+        return err;
+    memcpy(own, env, sizeof *env);
+    err = kaal_frame_unmap(page);
+    return err ? err : kaal_frame_map(page, vspace, ENV_VADDR, KAAL_RIGHT_READ, 0, env_pointer);
+}
+
+static int build(struct system *sys, struct instance *in, const struct component_spec *spec,
+                 const struct kaal_component_image *img, const char *args)
+{
+    static struct kaal_env env; /* one page: too large for the stack of a small thread */
+    memset(&env, 0, sizeof env);
+    env.magic = KAAL_ENV_MAGIC;
+    strncpy(env.name, spec->name, sizeof env.name - 1);
+    strncpy(env.args, args, sizeof env.args - 1);
+    env.cnode_radix = COMPONENT_CNODE_RADIX;
+
+    int err = KAAL_OK;
+    kaal_cptr_t cnode_raw = make(in, KAAL_OBJ_CNODE, COMPONENT_CNODE_RADIX, &err);
+    kaal_cptr_t cnode = next_slot(in);
+    kaal_cptr_t vspace = make(in, KAAL_OBJ_VSPACE, 0, &err);
+    kaal_cptr_t tcb = make(in, KAAL_OBJ_TCB, 0, &err);
+    kaal_cptr_t fault_ep = next_slot(in);
+    kaal_cptr_t ipc_buffer = 0;
+    if (err != KAAL_OK || cnode == 0 || fault_ep == 0)
+        return err ? err : KAAL_ERR_NOT_ENOUGH_MEMORY;
+    /* A guard of the bits above the radix: every CPtr resolves in this one CNode at depth 64. */
+    err = kaal_cnode_mint(ROOT_CNODE, cnode, ROOT_DEPTH, ROOT_CNODE, cnode_raw, ROOT_DEPTH, KAAL_RIGHTS_ALL,
+                          KAAL_CNODE_DATA(0, 64 - COMPONENT_CNODE_RADIX));
+    err = err ? err : build_vspace(in, vspace, &ipc_buffer);
+
+    kaal_word_t cslot = 1, device_vaddr = DEVICE_VADDR;
+    struct grant root_grant = {.name = KAAL_ENV_CAP_ROOT, .kind = GRANT_ROOT, .rights = KAAL_RIGHT_WRITE};
+    err = err ? err : grant(sys, in, &root_grant, cnode, vspace, &env, &cslot, &device_vaddr);
+    for (const struct grant *g = spec->grants; g->name != NULL && err == KAAL_OK; g++)
+        err = grant(sys, in, g, cnode, vspace, &env, &cslot, &device_vaddr);
+
+    void *env_pointer = NULL;
+    err = err ? err : write_env(sys, in, vspace, &env, &env_pointer);
+    kaal_word_t fault_badge = ROOT_FAULT_BADGE | ((kaal_word_t)(in - sys->instances) + 1);
+    err = err ? err : kaal_cnode_mint(ROOT_CNODE, fault_ep, ROOT_DEPTH, ROOT_CNODE, sys->endpoint, ROOT_DEPTH,
+                                      KAAL_RIGHT_WRITE, fault_badge);
+    err = err ? err : kaal_tcb_configure(tcb, cnode, vspace, ipc_buffer, 0, fault_ep);
+    err = err ? err : kaal_tcb_set_priority(tcb, KAAL_ROOT_SLOT_TCB, spec->priority);
+    if (err == KAAL_OK && spec->bound_notification != NULL)
+        err = kaal_tcb_bind_notification(tcb, system_object(sys, spec->bound_notification));
+    if (err != KAAL_OK)
+        return err;
+    in->tcb = tcb;
+    in->state = INSTANCE_RUNNING;
+    return kaal_tcb_start(tcb, (void (*)(kaal_word_t, kaal_word_t, kaal_word_t))(uintptr_t)img->entry,
+                          STACK_VADDR + STACK_PAGES * 4096u, (kaal_word_t)(uintptr_t)env_pointer, 0, 0);
+}
+
+int spawn(struct system *sys, const char *name, const char *args)
+{
+    const struct component_spec *spec = component_spec(name);
+    const struct kaal_component_image *img = find_image(sys->images, name);
+    struct instance *in = free_instance(sys);
+    if (spec == NULL || img == NULL) {
+        root_log(sys, "root: no component called '%s' in this system\n", name);
+        return KAAL_ERR_INVALID_ARGUMENT;
+    }
+    if (in == NULL)
+        return KAAL_ERR_NOT_ENOUGH_MEMORY;
+    if (in->slots == 0) { /* first use of this entry: its slots and its untyped, kept for every later instance */
+        in->slots = alloc_slots(&sys->alloc, INSTANCE_SLOTS);
+        if (in->slots == 0 || alloc_object(&sys->alloc, KAAL_OBJ_UNTYPED, INSTANCE_UNTYPED_BITS, in->slots) != KAAL_OK) {
+            in->slots = 0;
+            return KAAL_ERR_NOT_ENOUGH_MEMORY;
+        }
+    }
+    in->next_slot = 1;
+    strncpy(in->name, spec->name, sizeof in->name - 1);
+    in->priority = spec->priority;
+    in->status = 0;
+    int err = build(sys, in, spec, img, args);
+    if (err != KAAL_OK) {
+        root_log(sys, "root: cannot start '%s': error %d\n", name, err);
+        reclaim(sys, in, -1);
+    }
+    return err;
+}
+
+void reclaim(struct system *sys, struct instance *in, long status)
+{
+    (void)sys;
+    /* Everything retyped from its untyped (and every copy of it) goes; then the other caps it held. */
+    kaal_cnode_revoke(ROOT_CNODE, in->slots, ROOT_DEPTH);
+    for (kaal_word_t i = 1; i < INSTANCE_SLOTS; i++)
+        kaal_cnode_delete(ROOT_CNODE, in->slots + i, ROOT_DEPTH);
+    in->state = INSTANCE_EXITED;
+    in->status = status;
+    in->tcb = 0;
+}
