@@ -40,6 +40,7 @@
 
 static const char *const component_names[] = {"console", "shell", "ping", "pong"};
 #define COMPONENTS (sizeof component_names / sizeof component_names[0])
+#define MAX_EXTRA 4u
 
 struct options {
     bool deterministic;
@@ -47,6 +48,8 @@ struct options {
     uint64_t seed;
     const char *dir;
     unsigned ram_mib;
+    const char *extra[MAX_EXTRA]; /* --with: components beyond the standard ones */
+    unsigned extra_count;
 };
 
 /* Input from the terminal, waiting for the UART (deterministic: for the idle hook). */
@@ -63,12 +66,14 @@ static struct sim_terminal *terminal;
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: kaal-sim [--deterministic] [--seed N] [--components DIR] [--ram MIB] [--log-rejections]\n"
+    fprintf(to, "usage: kaal-sim [--deterministic] [--seed N] [--components DIR] [--ram MIB] [--with NAME]\n"
+                "                [--log-rejections]\n"
                 "  boots the KaaL system in this process; the shell talks on this terminal.\n"
                 "  --deterministic  virtual time: the same input gives the same output, byte for byte\n"
                 "  --seed N         with --deterministic: where timeslices end (default 0)\n"
                 "  --components DIR the component shared objects (default: the build's)\n"
                 "  --ram MIB        guest RAM (default %u)\n"
+                "  --with NAME      also load component NAME (e.g. crash, which faults at start)\n"
                 "  --log-rejections show the debug kernel's line for every refused invocation\n",
             RAM_MIB_DEFAULT);
 }
@@ -111,6 +116,12 @@ static int parse(int argc, char **argv, struct options *o)
                 return -1;
             }
             o->ram_mib = (unsigned)v;
+        } else if (strcmp(argv[i], "--with") == 0) {
+            if (i + 1 >= argc || o->extra_count == MAX_EXTRA) {
+                fprintf(stderr, "kaal-sim: --with needs a component name (at most %u of them)\n", MAX_EXTRA);
+                return -1;
+            }
+            o->extra[o->extra_count++] = argv[++i];
         } else if (strcmp(argv[i], "--log-rejections") == 0) {
             o->log_rejections = true;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -251,7 +262,7 @@ static void on_interrupt(int sig)
 
 /* ---- components ---- */
 
-static struct sim_component root_instance, instances[COMPONENTS];
+static struct sim_component root_instance, instances[COMPONENTS + MAX_EXTRA];
 
 static int load(const char *dir, const char *name, struct sim_component *out)
 {
@@ -263,26 +274,32 @@ static int load(const char *dir, const char *name, struct sim_component *out)
     return sim_component_load(path, name, out);
 }
 
-static struct kaal_component_table *component_table(const char *dir, size_t *bytes)
+static size_t loaded;
+
+static struct kaal_component_table *component_table(const struct options *o, size_t *bytes)
 {
-    *bytes = sizeof(struct kaal_component_table) + COMPONENTS * sizeof(struct kaal_component_image);
+    size_t count = COMPONENTS + o->extra_count;
+    *bytes = sizeof(struct kaal_component_table) + count * sizeof(struct kaal_component_image);
     struct kaal_component_table *t = calloc(1, *bytes);
     if (t == NULL)
         return NULL;
     t->magic = KAAL_COMPONENTS_MAGIC;
-    for (size_t i = 0; i < COMPONENTS; i++) {
-        if (load(dir, component_names[i], &instances[i]) != 0) {
+    for (size_t i = 0; i < count; i++) {
+        const char *name = i < COMPONENTS ? component_names[i] : o->extra[i - COMPONENTS];
+        if (strlen(name) >= KAAL_COMPONENT_NAME_MAX || load(o->dir, name, &instances[i]) != 0) {
+            fprintf(stderr, "kaal-sim: cannot load component '%s' from %s\n", name, o->dir);
             free(t);
             return NULL;
         }
+        loaded = i + 1;
         void *entry = sim_component_symbol(&instances[i], KAAL_COMPONENT_ENTRY_SYMBOL);
         if (entry == NULL) {
-            fprintf(stderr, "kaal-sim: component %s has no %s\n", component_names[i], KAAL_COMPONENT_ENTRY_SYMBOL);
+            fprintf(stderr, "kaal-sim: component %s has no %s\n", name, KAAL_COMPONENT_ENTRY_SYMBOL);
             free(t);
             return NULL;
         }
         struct kaal_component_image *img = &t->images[t->count++];
-        snprintf(img->name, sizeof img->name, "%s", component_names[i]);
+        snprintf(img->name, sizeof img->name, "%s", name);
         img->entry = (kaal_word_t)(uintptr_t)entry;
     }
     return t;
@@ -298,7 +315,7 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_interrupt);
 
     size_t table_bytes;
-    struct kaal_component_table *table = component_table(o.dir, &table_bytes);
+    struct kaal_component_table *table = component_table(&o, &table_bytes);
     if (table == NULL || load(o.dir, "root", &root_instance) != 0)
         return 2;
     void (*root_entry)(kaal_word_t, kaal_word_t, kaal_word_t) =
@@ -333,7 +350,7 @@ int main(int argc, char **argv)
     int status = sim_boot_machine(&bc) == 0 ? sim_run(root_entry) : 2;
     sim_terminal_close(terminal);
     sim_machine_destroy(machine);
-    for (size_t i = 0; i < COMPONENTS; i++)
+    for (size_t i = 0; i < loaded; i++)
         sim_component_unload(&instances[i]);
     sim_component_unload(&root_instance);
     free(table);

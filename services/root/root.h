@@ -75,6 +75,9 @@ struct instance {
 
 struct system;
 
+/* The image called name in the component table, or NULL. */
+const struct kaal_component_image *component_image(const struct kaal_component_table *t, const char *name);
+
 /* Start the component called name (from the component table) with an argument string. */
 int spawn(struct system *sys, const char *name, const char *args);
 

@@ -33,7 +33,7 @@ static kaal_cptr_t next_slot(struct instance *in)
     return in->slots + in->next_slot++;
 }
 
-static const struct kaal_component_image *find_image(const struct kaal_component_table *t, const char *name)
+const struct kaal_component_image *component_image(const struct kaal_component_table *t, const char *name)
 {
     for (kaal_word_t i = 0; t != NULL && i < t->count; i++) {
         if (strncmp(t->images[i].name, name, KAAL_COMPONENT_NAME_MAX) == 0)
@@ -190,7 +190,7 @@ static int build(struct system *sys, struct instance *in, const struct component
 int spawn(struct system *sys, const char *name, const char *args)
 {
     const struct component_spec *spec = component_spec(name);
-    const struct kaal_component_image *img = find_image(sys->images, name);
+    const struct kaal_component_image *img = component_image(sys->images, name);
     struct instance *in = free_instance(sys);
     if (spec == NULL || img == NULL) {
         root_log(sys, "root: no component called '%s' in this system\n", name);
