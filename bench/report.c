@@ -35,8 +35,9 @@ void bench_die(const char *fmt, ...)
 
 void bench_print(const struct bench_result *r)
 {
-    /* Instruction counts are exact averages: keep two decimals; times are noisy: one is plenty. */
-    int prec = strcmp(r->unit, "instructions") == 0 ? 2 : 1;
+    /* Instruction counts are exact averages: keep two decimals; times in ns are noisy: one is plenty;
+     * times in ms (whole processes) keep two, down to 10 us. */
+    int prec = strcmp(r->unit, "ns") == 0 ? 1 : 2;
     printf("{\"name\":\"%s\",\"backend\":\"%s\",\"unit\":\"%s\",\"median\":%.*f,\"p99\":%.*f,\"mean\":%.*f,"
            "\"iterations\":%llu,",
            r->name, r->backend, r->unit, prec, r->median, prec, r->p99, prec, r->mean,
