@@ -121,7 +121,17 @@ static int parse(int argc, char **argv, struct options *o)
                 fprintf(stderr, "kaal-sim: --with needs a component name (at most %u of them)\n", MAX_EXTRA);
                 return -1;
             }
-            o->extra[o->extra_count++] = argv[++i];
+            const char *name = argv[++i];
+            bool known = false;
+            for (size_t k = 0; k < COMPONENTS; k++)
+                known = known || strcmp(name, component_names[k]) == 0;
+            for (unsigned k = 0; k < o->extra_count; k++)
+                known = known || strcmp(name, o->extra[k]) == 0;
+            if (known) {
+                fprintf(stderr, "kaal-sim: --with %s: that component is loaded already\n", name);
+                return -1;
+            }
+            o->extra[o->extra_count++] = name;
         } else if (strcmp(argv[i], "--log-rejections") == 0) {
             o->log_rejections = true;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

@@ -243,7 +243,8 @@ static void end_line(struct shell *sh)
     if (sh->overflow)
         outf(sh, "error: line longer than %u characters; ignored\n", LINE_MAX);
     else if (sh->dropped > 0)
-        outf(sh, "(%zu byte%s that are not printable text dropped)\n", sh->dropped, sh->dropped == 1 ? "" : "s");
+        outf(sh, "(%zu %s not printable text dropped)\n", sh->dropped,
+             sh->dropped == 1 ? "byte that is" : "bytes that are");
     if (!sh->overflow) {
         sh->line[sh->len] = '\0';
         run_line(sh);

@@ -596,6 +596,8 @@ def bad_options(ctx):
                           (["--components"], b"--components needs a directory"),
                           (["--with"], b"--with needs a component name"),
                           (["--with", "nosuch"], b"cannot load component 'nosuch'"),
+                          (["--with", "shell"], b"--with shell: that component is loaded already"),
+                          (["--with", "crash", "--with", "crash"], b"--with crash: that component is loaded already"),
                           (["--components", os.path.join(ctx.workdir, "none")], b"cannot load component 'console'")):
         run = ctx.run(args, b"exit 9\n", timeout=WAIT_TIMEOUT)
         check_status(run, 2)
