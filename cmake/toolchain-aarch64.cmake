@@ -1,10 +1,12 @@
 # Cross toolchain for the freestanding aarch64 kernel image (QEMU virt).
 #
-# The kernel runs with the MMU off in its first cut, so every access is to
-# Device memory, where an unaligned access faults: hence -mstrict-align. The
-# kernel never touches FP/SIMD registers (a user thread's FP state is saved
-# lazily by a later issue), hence -mgeneral-regs-only. Nothing from a C
-# library is linked; libgcc supplies the compiler's own helpers.
+# Flags for everything built for aarch64: the kernel and the EL0 programs
+# (tests/qemu's root task) alike. What only the kernel needs
+# (-mgeneral-regs-only: the kernel never touches FP/SIMD registers, which
+# hold the user thread's state; -mstrict-align: its early code runs with the
+# MMU off, where all memory is Device memory) is in hal-aarch64/CMakeLists.txt,
+# so EL0 code may use FP/SIMD. Nothing from a C library is linked; libgcc
+# supplies the compiler's own helpers.
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 
@@ -23,8 +25,8 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 # Debian's cross gcc defaults to PIE and to out-of-line atomics (calls into a
 # libgcc helper that reads a hwcap variable a kernel never sets up).
 set(KAAL_AARCH64_FLAGS
-    "-ffreestanding -nostdlib -fno-stack-protector -mgeneral-regs-only -mstrict-align \
--fno-pic -fno-pie -mno-outline-atomics -fno-asynchronous-unwind-tables")
+    "-ffreestanding -nostdlib -fno-stack-protector -fno-pic -fno-pie -mno-outline-atomics \
+-fno-asynchronous-unwind-tables")
 set(CMAKE_C_FLAGS_INIT "${KAAL_AARCH64_FLAGS}")
 set(CMAKE_ASM_FLAGS_INIT "${KAAL_AARCH64_FLAGS}")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-nostdlib -static -no-pie -Wl,--build-id=none")

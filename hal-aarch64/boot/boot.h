@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /* Linker script symbols: use their addresses only. */
-extern char __kernel_start[], __kernel_end[];
+extern char __kernel_start[], __text_end[], __rodata_end[], __kernel_end[];
 
 /* Called by start.S on CPU 0 at EL1 with a stack and zeroed BSS. */
 _Noreturn void aarch64_boot(uint64_t dtb, unsigned entry_el);

@@ -1,12 +1,14 @@
 /*
- * The boot path in C: find RAM, the PSCI conduit, the GIC and the timer in
- * the device tree, hand the RAM above the kernel image to the core, check
- * that the timer interrupt reaches the GIC, report, power off. Output goes
- * through the core's kprintf (the console is ours, the formatter the core's).
+ * The boot path in C, in the high half with the early tables (mm/kmap.h):
+ * find RAM and the PSCI conduit in the device tree, switch to the kernel's
+ * final tables, find the GIC and the timer, check that the timer interrupt
+ * reaches the GIC, hand the RAM above the kernel image to the core, report,
+ * power off. Output goes through the core's kprintf (the console is ours,
+ * the formatter the core's).
  *
- * Memory is used by physical address (the MMU is off in this first cut), so
- * a kernel address is a physical one. The kernel image is never handed to
- * the core; the device tree (below the kernel, at the start of RAM) goes to
+ * Kernel addresses are linear-map addresses (KERNEL_VBASE + physical); the
+ * boot regions handed to kernel_boot are given so. The kernel image is never
+ * handed to the core; the device tree (below the kernel, at the start of RAM) goes to
  * it as a boot module, read-only frames for the root task; everything above
  * the image in the RAM range that holds the kernel goes to it as RAM.
  */
@@ -24,12 +26,15 @@
 #include "dev/psci.h"
 #include "dev/timer.h"
 #include "lib/fdt.h"
+#include "mm/kmap.h"
 
 /* QEMU loads the device tree here for an ELF kernel and passes x0 = 0. */
 #define QEMU_VIRT_DTB_ADDR 0x40000000u
 /* Linux's arm64 boot protocol caps the device tree at 2 MiB. */
 #define DTB_MAX_SIZE (2u << 20)
 #define PAGE_SIZE 4096u
+/* RAM ranges of the device tree the kernel maps (QEMU virt has one). */
+#define MAX_RAM_RANGES 8u
 
 /* The timer self-check: a deadline this far ahead, given up on after the limit. */
 #define SELF_CHECK_DELAY_NS 1000000u   /* 1 ms */
@@ -63,10 +68,11 @@ static void choose_psci_conduit(const struct fdt *fdt)
 }
 
 /*
- * The end of the /memory range that holds [kstart, kend), printing every
- * range on the way. False, after saying why, if the device tree has none.
+ * The /memory ranges of the device tree, printing each; false, after saying
+ * why, if there are none or one is malformed. At most `max`: the rest are
+ * named and left out.
  */
-static bool find_kernel_ram(const struct fdt *fdt, uint64_t kstart, uint64_t kend, uint64_t *end)
+static bool read_ram(const struct fdt *fdt, struct kmap_range *ram, unsigned max, unsigned *count)
 {
     unsigned ac, sc;
     const uint8_t *reg;
@@ -79,7 +85,7 @@ static bool find_kernel_ram(const struct fdt *fdt, uint64_t kstart, uint64_t ken
         kprintf("KaaL: device tree: no /memory reg: %s\n", fdt_status_name(st));
         return false;
     }
-    bool found = false;
+    *count = 0;
     for (unsigned i = 0;; i++) {
         uint64_t a, s;
         st = fdt_reg_entry(reg, len, ac, sc, i, &a, &s);
@@ -91,31 +97,14 @@ static bool find_kernel_ram(const struct fdt *fdt, uint64_t kstart, uint64_t ken
             return false;
         }
         kprintf("KaaL: RAM 0x%lx-0x%lx (%lu MiB)\n", a, a + s, s >> 20);
-        if (!found && a <= kstart && kend <= a + s) {
-            *end = a + s;
-            found = true;
-        }
+        if (*count == max)
+            kprintf("KaaL: more than %u RAM ranges: 0x%lx-0x%lx left out\n", max, a, a + s);
+        else
+            ram[(*count)++] = (struct kmap_range){a, s};
     }
-    if (!found)
-        kprintf("KaaL: the kernel image 0x%lx-0x%lx is in no RAM range of the device tree\n",
-                   kstart, kend);
-    return found;
-}
-
-/* Does [start, end) lie inside one /memory range? (find_kernel_ram has checked the entries.) */
-static bool in_ram(const struct fdt *fdt, uint64_t start, uint64_t end)
-{
-    unsigned ac, sc;
-    const uint8_t *reg;
-    uint32_t len;
-    if (fdt_root_cells(fdt, &ac, &sc) != FDT_OK || fdt_get_prop(fdt, "/memory", "reg", &reg, &len) != FDT_OK)
-        return false;
-    uint64_t a, s;
-    for (unsigned i = 0; fdt_reg_entry(reg, len, ac, sc, i, &a, &s) == FDT_OK; i++) {
-        if (a <= start && end <= a + s)
-            return true;
-    }
-    return false;
+    if (*count == 0)
+        kprintf("KaaL: device tree: /memory lists no RAM\n");
+    return *count != 0;
 }
 
 /*
@@ -133,7 +122,7 @@ static bool dtb_module(const struct fdt *fdt, uint64_t dtb, uint64_t taken, uint
     const char *why = NULL;
     if (dtb & (PAGE_SIZE - 1))
         why = "it does not start on a 4 KiB page";
-    else if (!in_ram(fdt, dtb, end))
+    else if (!kmap_is_ram(dtb, end - dtb))
         why = "it is not in RAM";
     else if (dtb < taken_end && taken < end)
         why = "its pages overlap the kernel image or the RAM above it";
@@ -141,7 +130,7 @@ static bool dtb_module(const struct fdt *fdt, uint64_t dtb, uint64_t taken, uint
         kprintf("KaaL: the device tree is no boot module: %s\n", why);
         return false;
     }
-    *module = (struct boot_region){.kaddr = dtb, .size = fdt->size, .module = KAAL_MODULE_DTB};
+    *module = (struct boot_region){.kaddr = kmap_kaddr(dtb), .size = fdt->size, .module = KAAL_MODULE_DTB};
     kprintf("KaaL: boot module: device tree 0x%lx-0x%lx (%u bytes), read-only for the root task\n", dtb, end,
             fdt->size);
     return true;
@@ -154,8 +143,7 @@ static bool dtb_module(const struct fdt *fdt, uint64_t dtb, uint64_t taken, uint
  * second call still gives it, then cancel and ack it as the kernel would
  * (the kernel re-arms instead of cancelling), and check that nothing is left
  * pending.
- * It replaces the tick deadline kernel_boot armed; the boot path powers off
- * next. Any failure prints a line with "self-check FAILED" (the qemu tests
+ * It runs before kernel_boot, which arms the first tick. Any failure prints a line with "self-check FAILED" (the qemu tests
  * fail on it).
  */
 static void timer_self_check(void)
@@ -223,14 +211,21 @@ _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
     kprintf("\nKaaL aarch64: booting on QEMU virt\n");
     kprintf("KaaL: entered at EL%u, kernel runs at EL1\n", entry_el);
 
-    uint64_t kstart = (uintptr_t)__kernel_start, kend = (uintptr_t)__kernel_end;
+    uint64_t kstart = kmap_paddr((uintptr_t)__kernel_start), kend = kmap_paddr((uintptr_t)__kernel_end);
     uint64_t dtb = x0 ? x0 : QEMU_VIRT_DTB_ADDR;
     uint64_t avail = DTB_MAX_SIZE;
     if (dtb < kstart && kstart - dtb < avail)
         avail = kstart - dtb; /* never read the kernel image as device tree */
+    uint64_t gib_end = (dtb | (KMAP_GIB - 1)) + 1;
+    if (gib_end > dtb && gib_end - dtb < avail)
+        avail = gib_end - dtb; /* the early tables map whole GiBs */
+    if (!kmap_early_covers(dtb, avail)) {
+        kprintf("KaaL: no valid device tree at 0x%lx: not in RAM between 1 GiB and 512 GiB\n", dtb);
+        stop();
+    }
 
     struct fdt fdt;
-    enum fdt_status st = fdt_open(&fdt, (const void *)(uintptr_t)dtb, avail);
+    enum fdt_status st = fdt_open(&fdt, (const void *)(uintptr_t)kmap_kaddr(dtb), avail);
     if (st != FDT_OK) {
         kprintf("KaaL: no valid device tree at 0x%lx: %s\n", dtb, fdt_status_name(st));
         stop();
@@ -238,9 +233,22 @@ _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
     kprintf("KaaL: device tree at 0x%lx, %u bytes\n", dtb, fdt.size);
     choose_psci_conduit(&fdt);
 
-    uint64_t ram_end = 0;
-    if (!find_kernel_ram(&fdt, kstart, kend, &ram_end))
+    struct kmap_range ram[MAX_RAM_RANGES];
+    unsigned nram;
+    if (!read_ram(&fdt, ram, MAX_RAM_RANGES, &nram) || !kmap_init(ram, nram))
         stop();
+    /* From here on only the final tables map anything: the device tree must be in their RAM. */
+    if (!kmap_is_ram(dtb, fdt.size)) {
+        kprintf("KaaL: the device tree 0x%lx-0x%lx is not in mapped RAM\n", dtb, dtb + fdt.size);
+        stop();
+    }
+
+    struct kmap_range home;
+    if (!kmap_ram_range(kstart, &home)) {
+        kprintf("KaaL: the kernel image 0x%lx-0x%lx is in no RAM range of the device tree\n", kstart, kend);
+        stop();
+    }
+    uint64_t ram_end = home.base + home.size;
     uint64_t free_start = (kend + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
     if (free_start >= ram_end) {
         kprintf("KaaL: no RAM left above the kernel image\n");
@@ -250,7 +258,7 @@ _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
                kend, free_start, ram_end, (ram_end - free_start) >> 10);
 
     /* The RAM above the image, and the device tree as a boot module. */
-    struct boot_region regions[2] = {{.kaddr = free_start, .size = ram_end - free_start}};
+    struct boot_region regions[2] = {{.kaddr = kmap_kaddr(free_start), .size = ram_end - free_start}};
     unsigned count = 1;
     if (dtb_module(&fdt, dtb, kstart, ram_end, &regions[1]))
         count++;
@@ -258,11 +266,11 @@ _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
     /* kernel_boot asks for the line count and arms the first tick. */
     gic_init(&fdt);
     timer_init(&fdt);
+    timer_self_check();
 
     enum boot_status bs = kernel_boot(regions, count);
     if (bs == BOOT_OK) {
         kprintf("KaaL: kernel_boot ok (%s)\n", boot_status_name(bs));
-        timer_self_check();
     } else {
         kprintf("KaaL: kernel_boot failed: %s\n", boot_status_name(bs));
     }

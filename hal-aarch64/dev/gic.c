@@ -36,6 +36,7 @@
 #include <kaal/hal/mmio.h>
 
 #include "dev/gic.h"
+#include "mm/kmap.h"
 #include "lib/fdt.h"
 
 /* Distributor registers (offsets from GICD). */
@@ -165,8 +166,12 @@ void gic_init(const struct fdt *f)
     held = HAL_IRQ_NONE;
     if (!find_gicv2(f, &dist, &cpu))
         return;
-    gicd = (uintptr_t)dist;
-    gicc = (uintptr_t)cpu;
+    gicd = kmap_device(dist, GICD_MIN_SIZE);
+    gicc = kmap_device(cpu, GICC_MIN_SIZE);
+    if (gicd == 0 || gicc == 0) {
+        kprintf("KaaL: GICv2 registers cannot be mapped: no interrupt lines\n");
+        return;
+    }
 
     /* Nothing is forwarded while the distributor is set up. */
     hal_mmio_write32(gicd + GICD_CTLR, 0);

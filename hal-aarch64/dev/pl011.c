@@ -11,7 +11,11 @@
 #include <kaal/hal/console.h>
 #include <kaal/hal/mmio.h>
 
-#define PL011_BASE 0x09000000u
+#include "mm/kmap.h"
+
+/* Its kernel address in the linear map (mm/kmap.c maps it before the MMU
+ * switches to the final tables; the early tables map it too). */
+#define PL011_BASE kmap_kaddr(0x09000000u)
 #define PL011_DR (PL011_BASE + 0x000) /* data */
 #define PL011_FR (PL011_BASE + 0x018) /* flags */
 #define FR_RXFE (1u << 4)             /* receive FIFO empty */

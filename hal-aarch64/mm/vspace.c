@@ -3,13 +3,13 @@
  * granule, 48-bit user addresses (TTBR0), and the TLB maintenance a change
  * of translation needs.
  *
- * For now the MMU is off and the kernel runs at physical addresses, so a
- * kernel address is the physical address; the MMU issue moves the kernel to
- * the high half (TTBR1) and makes the two conversions subtract and add the
- * kernel window's base. The attribute indexes below name MAIR_EL1 slots that
- * boot code sets up with the MMU.
+ * A kernel address is KERNEL_VBASE + the physical address (the linear map,
+ * mm/kmap.h), so the two conversions subtract and add that base. The
+ * attribute indexes name the MAIR_EL1 slots mm/kmap.c programs.
  */
 #include <kaal/hal/vspace.h>
+
+#include "mm/kmap.h"
 
 #define DESC_VALID (1ull << 0)
 #define DESC_TABLE_OR_PAGE (1ull << 1) /* levels 0-2: table (else block); level 3: page */
@@ -23,19 +23,17 @@
 #define DESC_UXN (1ull << 54)
 #define DESC_ADDRESS_MASK 0x0000fffffffff000ull
 
-#define MAIR_INDEX_NORMAL 0u /* write-back cacheable */
-#define MAIR_INDEX_DEVICE 1u /* Device-nGnRE */
 
 #define USER_VADDR_BITS 48u
 
 kaal_word_t hal_kaddr_to_paddr(kaal_word_t kaddr)
 {
-    return kaddr;
+    return kmap_paddr(kaddr);
 }
 
 static kaal_word_t paddr_to_kaddr(kaal_word_t paddr)
 {
-    return paddr;
+    return kmap_kaddr(paddr);
 }
 
 hal_pte_t hal_pte_table(kaal_word_t table_kaddr)
