@@ -6,14 +6,22 @@ as it comes), waits for QEMU to exit (the kernel powers off through PSCI) and
 then checks that every --expect string appeared in the output. Used by the
 CTest tests labelled qemu and by ./kaal run (--interactive).
 
+With --semihosting the guest (EL0 included) may print and exit through Arm
+semihosting: QEMU then exits with the status the guest gave. With --tap the
+output must hold a TAP plan (1..N) and N test lines, all "ok" (the qemu
+user-mode test prints them).
+
 Exit status:
-  QEMU's own status (0 after a PSCI power-off) if every expectation was met;
-  1   an --expect string never appeared (each missing one is named);
+  QEMU's own status (0 after a PSCI power-off, the guest's after a
+  semihosting exit) if every expectation was met;
+  1   an --expect string never appeared (each missing one is named), or the
+      TAP output was incomplete or had a failure;
   124 --timeout seconds passed and QEMU was killed;
   127 qemu-system-aarch64 was not found.
 """
 import argparse
 import os
+import re
 import selectors
 import shutil
 import subprocess
@@ -37,6 +45,10 @@ def parse_args(argv):
                         "the kernel drives")
     p.add_argument("--dtb", help="boot with this device tree blob instead of QEMU's own")
     p.add_argument("--timeout", type=float, help="kill QEMU and fail after this many seconds")
+    p.add_argument("--semihosting", action="store_true",
+                   help="enable Arm semihosting, from EL0 too (output and exit status of test programs)")
+    p.add_argument("--tap", action="store_true",
+                   help="the output must hold a complete TAP run (plan 1..N, N lines, all ok)")
     p.add_argument("--expect", action="append", default=[], metavar="STRING",
                    help="a string the console output must contain (repeatable)")
     p.add_argument("--interactive", action="store_true",
@@ -62,7 +74,32 @@ def qemu_command(qemu, args, extra):
            "-no-reboot", "-kernel", args.kernel]
     if args.dtb:
         cmd += ["-dtb", args.dtb]
+    if args.semihosting:
+        cmd += ["-semihosting-config", "enable=on,target=native,userspace=on"]
     return cmd + extra
+
+
+def check_tap(text):
+    """Problems with the TAP run in text (an empty list if it is complete and all ok)."""
+    plan, results = None, []
+    for line in text.splitlines():
+        line = line.strip()
+        m = re.match(r"^1\.\.(\d+)$", line)
+        if m:
+            plan = int(m.group(1))
+            continue
+        m = re.match(r"^(not )?ok (\d+)\b", line)
+        if m:
+            results.append((int(m.group(2)), m.group(1) is None, line))
+    problems = [f"failed: {line}" for _, ok, line in results if not ok]
+    if plan is None:
+        problems.append("no TAP plan (1..N): the test did not finish")
+    elif [n for n, _, _ in results] != list(range(1, plan + 1)):
+        problems.append(f"plan 1..{plan}, but the test lines are numbered "
+                        f"{[n for n, _, _ in results]}")
+    passed = sum(1 for _, ok, _ in results if ok)
+    print(f"run_qemu: TAP: {passed} of {plan if plan is not None else '?'} ok", flush=True)
+    return problems
 
 
 def run(cmd, timeout):
@@ -139,6 +176,13 @@ def main(argv):
         for e in missing:
             print(f"run_qemu:   {e!r}", file=sys.stderr)
         return EXIT_EXPECT
+    tap_problems = check_tap(text) if args.tap else []
+    if tap_problems:
+        print(f"run_qemu: FAIL: QEMU exited with status {status} after {elapsed:.2f} s; TAP:",
+              file=sys.stderr)
+        for p in tap_problems:
+            print(f"run_qemu:   {p}", file=sys.stderr)
+        return status if status else EXIT_EXPECT
     print(f"run_qemu: QEMU exited with status {status} after {elapsed:.2f} s", flush=True)
     return status
 

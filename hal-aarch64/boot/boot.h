@@ -18,7 +18,23 @@ struct exc_frame {
     uint64_t sp;
 };
 
-/* Called by vectors.S for every exception: reports it and powers off. */
+/* Called by vectors.S for an unexpected exception: reports it and powers off. */
 _Noreturn void aarch64_exception(const struct exc_frame *f, unsigned vector);
+
+struct hal_context;
+
+/* vectors.S: run the thread of this context at EL0 (TPIDR_EL1 = ctx, SP_EL1 reset, ERET). */
+_Noreturn void aarch64_user_return(struct hal_context *ctx);
+
+/* vectors.S: the switch-time state (q0..q31, FPSR, FPCR, TPIDR_EL0) from and into a context. */
+void aarch64_fp_save(struct hal_context *ctx);
+void aarch64_fp_load(const struct hal_context *ctx);
+
+/* trap.c: the C side of an entry from EL0 (a synchronous exception, an IRQ). */
+_Noreturn void aarch64_el0_sync(void);
+_Noreturn void aarch64_el0_irq(void);
+
+/* The root task linked into this image (boot/root_image.S): an ELF file, empty if none. */
+extern const unsigned char aarch64_root_elf[], aarch64_root_elf_end[];
 
 #endif

@@ -18,10 +18,12 @@
 #include <kaal/abi/bootinfo.h>
 #include <kaal/core/boot.h>
 #include <kaal/core/klog.h>
+#include <kaal/hal/cpu.h>
 #include <kaal/hal/irq.h>
 #include <kaal/hal/timer.h>
 
 #include "boot/boot.h"
+#include "boot/root.h"
 #include "dev/gic.h"
 #include "dev/psci.h"
 #include "dev/timer.h"
@@ -137,6 +139,36 @@ static bool dtb_module(const struct fdt *fdt, uint64_t dtb, uint64_t taken, uint
 }
 
 /*
+ * The idle path: hal_cpu_idle waits in WFI with IRQs unmasked; the timer's
+ * interrupt is taken at EL1 (vectors.S, el1_irq), which returns into
+ * hal_cpu_idle with IRQs masked again, and the line is then pending for the
+ * kernel to take. Checks that it returns, not before the deadline, with the
+ * timer's line pending.
+ */
+static void idle_self_check(unsigned line)
+{
+    uint64_t t0 = hal_timer_now_ns(), deadline = t0 + SELF_CHECK_DELAY_NS;
+    unsigned wakes = 0, pending = HAL_IRQ_NONE;
+    hal_timer_set_deadline_ns(deadline);
+    /* A WFI may also end without an interrupt; each such wake is counted and the wait goes on. */
+    while (pending == HAL_IRQ_NONE && wakes < 100 && hal_timer_now_ns() - t0 < SELF_CHECK_LIMIT_NS) {
+        hal_cpu_idle();
+        wakes++;
+        pending = hal_irq_pending();
+    }
+    uint64_t now = hal_timer_now_ns();
+    hal_timer_cancel();
+    if (pending != HAL_IRQ_NONE)
+        hal_irq_ack(pending);
+    if (pending != line || now < deadline)
+        kprintf("KaaL: idle self-check FAILED: after %u wakes and %lu us, pending line %u\n", wakes,
+                (now - t0) / 1000, pending);
+    else
+        kprintf("KaaL: idle self-check passed (WFI woken by line %u after %lu us, %u wake)\n", line,
+                (now - t0) / 1000, wakes);
+}
+
+/*
  * Prove that the timer and the GIC work together: arm a deadline, poll
  * hal_irq_pending() (as the kernel does at its preemption points, with
  * interrupts masked at the CPU) until the timer's line shows, check that a
@@ -201,6 +233,7 @@ static void timer_self_check(void)
     if (ok)
         kprintf("KaaL: timer self-check passed (%u polls, line clear after cancel and ack)\n",
                 polls);
+    idle_self_check(line);
 }
 
 _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
@@ -257,8 +290,13 @@ _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
     kprintf("KaaL: kernel image 0x%lx-0x%lx; RAM for the core 0x%lx-0x%lx (%lu KiB)\n", kstart,
                kend, free_start, ram_end, (ram_end - free_start) >> 10);
 
+    /* The root task's image, stack and tables come off the bottom, before the core gets the rest. */
+    uint64_t core_start = free_start;
+    if (root_task_present() && !root_reserve(free_start, ram_end, &core_start))
+        stop();
+
     /* The RAM above the image, and the device tree as a boot module. */
-    struct boot_region regions[2] = {{.kaddr = kmap_kaddr(free_start), .size = ram_end - free_start}};
+    struct boot_region regions[2] = {{.kaddr = kmap_kaddr(core_start), .size = ram_end - core_start}};
     unsigned count = 1;
     if (dtb_module(&fdt, dtb, kstart, ram_end, &regions[1]))
         count++;
@@ -269,12 +307,17 @@ _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
     timer_self_check();
 
     enum boot_status bs = kernel_boot(regions, count);
-    if (bs == BOOT_OK) {
-        kprintf("KaaL: kernel_boot ok (%s)\n", boot_status_name(bs));
-    } else {
+    if (bs != BOOT_OK) {
         kprintf("KaaL: kernel_boot failed: %s\n", boot_status_name(bs));
+        stop();
     }
-
-    kprintf("KaaL: power off\n");
-    psci_system_off();
+    kprintf("KaaL: kernel_boot ok (%s)\n", boot_status_name(bs));
+    if (!root_task_present()) {
+        kprintf("KaaL: no root task in this image, power off\n");
+        psci_system_off();
+    }
+    if (!root_start())
+        stop();
+    kprintf("KaaL: boot took %lu us; starting the root task at EL0\n", hal_timer_now_ns() / 1000);
+    hal_return_to_user();
 }

@@ -6,7 +6,7 @@
  *
  * Included only through <kaal/hal/context.h>, which defines enum hal_reg.
  * A context of all zeroes is a fresh EL0 thread: SPSR 0 is EL0t with
- * interrupts unmasked.
+ * interrupts unmasked; FPCR 0 rounds to nearest with no FP traps.
  */
 #ifndef KAAL_HAL_ARCH_CONTEXT_H
 #define KAAL_HAL_ARCH_CONTEXT_H
@@ -16,23 +16,34 @@
 #include <kaal/abi/types.h>
 
 /*
- * The layout is shared with the trap entry assembly (a later issue): keep the
- * offsets below in step with it. A multiple of 16 bytes, so a context can sit
- * on an SP-aligned stack frame.
+ * The layout is shared with the trap entry assembly (hal-aarch64/boot/
+ * vectors.S, offsets in boot/context.h): keep them in step.
+ *
+ * Two parts. The trap entry saves x0..x30, SP_EL0, ELR and SPSR on every
+ * entry from EL0 and the return restores them. The rest (TPIDR_EL0, FPSR,
+ * FPCR, q0..q31) the kernel never touches, so it stays in the registers
+ * across kernel entries and is saved and loaded only when a different
+ * thread is to run (boot/trap.c, "FP/SIMD"). 816 bytes.
  */
 struct hal_context {
     kaal_word_t x[31];  /* x0..x30 (x30 is the link register) */
     kaal_word_t sp_el0; /* the thread's stack pointer */
     kaal_word_t elr;    /* where the thread resumes: its pc */
     kaal_word_t spsr;   /* the thread's PSTATE (EL0t, flags, DAIF) */
-    /* FP/SIMD state (q0..q31, fpsr, fpcr) goes here with the issue that
-     * enables FP/SIMD at EL0. */
+    kaal_word_t tpidr_el0; /* the thread pointer (user-writable) */
+    kaal_word_t fpsr;
+    kaal_word_t fpcr;
+    kaal_word_t reserved; /* keeps q 16-byte aligned */
+    _Alignas(16) kaal_word_t q[64]; /* q0..q31: q_n = q[2n] (low) and q[2n + 1] (high) */
 };
 
 _Static_assert(offsetof(struct hal_context, sp_el0) == 31 * 8, "trap entry layout");
 _Static_assert(offsetof(struct hal_context, elr) == 32 * 8, "trap entry layout");
 _Static_assert(offsetof(struct hal_context, spsr) == 33 * 8, "trap entry layout");
-_Static_assert(sizeof(struct hal_context) % 16 == 0, "SP alignment");
+_Static_assert(offsetof(struct hal_context, tpidr_el0) == 34 * 8, "trap entry layout");
+_Static_assert(offsetof(struct hal_context, fpsr) == 35 * 8, "trap entry layout");
+_Static_assert(offsetof(struct hal_context, q) == 38 * 8, "trap entry layout");
+_Static_assert(sizeof(struct hal_context) == 38 * 8 + 32 * 16, "trap entry layout");
 
 /*
  * Role -> register number. The roles after SYSNO are x0, x1, x2... in enum
