@@ -7,8 +7,9 @@
  * an untyped upwards from its watermark, so the root task first retypes
  * padding (the largest aligned untyped blocks that fit) up to the address,
  * then the frame. The padding caps are kept: an untyped whose children are
- * all gone starts again from its beginning. It remembers how far each device untyped is used, so a
- * frame below that point cannot be had twice.
+ * all gone starts again from its beginning. It remembers how far each
+ * device untyped is used, so a frame below that point cannot be had twice,
+ * and it checks the frame's address before it hands the frame out.
  */
 #include "root.h"
 
@@ -66,11 +67,16 @@ int alloc_device_frame(struct root_alloc *a, kaal_word_t paddr, kaal_cptr_t dest
         kaal_word_t size = (kaal_word_t)1 << d->size_bits;
         if (!d->is_device || paddr < d->paddr || paddr - d->paddr >= size)
             continue;
-        kaal_word_t at = d->paddr + a->device_used[i];
-        if (paddr < at || (paddr & 0xfff) != 0)
+        if (paddr < d->paddr + a->device_used[i] || (paddr & 0xfff) != 0)
             return KAAL_ERR_INVALID_ARGUMENT; /* already handed out, or not a page */
         kaal_cptr_t ut = a->bi->untyped.start + i;
-        while (at < paddr) {
+        /*
+         * device_used follows the kernel's watermark block by block: should a
+         * padding retype or a slot fail half-way, the blocks made so far are
+         * counted, and the next request pads from where the kernel really is.
+         */
+        while (d->paddr + a->device_used[i] < paddr) {
+            kaal_word_t at = d->paddr + a->device_used[i];
             unsigned bits = padding_bits(at, paddr);
             kaal_cptr_t pad = alloc_slot(a);
             if (pad == 0)
@@ -78,11 +84,19 @@ int alloc_device_frame(struct root_alloc *a, kaal_word_t paddr, kaal_cptr_t dest
             int err = kaal_untyped_retype(ut, KAAL_OBJ_UNTYPED, bits, ROOT_CNODE, 0, 0, pad, 1);
             if (err != KAAL_OK)
                 return err;
-            at += (kaal_word_t)1 << bits;
+            a->device_used[i] += (kaal_word_t)1 << bits;
         }
         int err = kaal_untyped_retype(ut, KAAL_OBJ_FRAME, KAAL_FRAME_BITS_SMALL, ROOT_CNODE, 0, 0, dest, 1);
-        if (err == KAAL_OK)
-            a->device_used[i] = paddr + 4096 - d->paddr;
+        if (err != KAAL_OK)
+            return err;
+        a->device_used[i] += 4096;
+        /* A frame anywhere else would drive the wrong device: check where the kernel put it. */
+        kaal_word_t got = 0;
+        err = kaal_frame_get_address(dest, &got);
+        if (err == KAAL_OK && got != paddr) {
+            kaal_cnode_delete(ROOT_CNODE, dest, ROOT_DEPTH);
+            err = KAAL_ERR_ILLEGAL_OPERATION;
+        }
         return err;
     }
     return KAAL_ERR_RANGE_ERROR; /* no device memory there */
