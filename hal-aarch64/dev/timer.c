@@ -29,6 +29,7 @@
 #define TIMER_DT_VIRT_INDEX 2u       /* interrupts: secure phys, phys, virt, hyp */
 #define TIMER_DT_CELLS 3u            /* per interrupt, the arm,gic binding */
 
+#define CNTKCTL_EL0VCTEN 2u
 #define CNTV_CTL_ENABLE 1u
 #define CNTV_CTL_IMASK 2u
 
@@ -78,6 +79,9 @@ void timer_init(const struct fdt *f)
     uint64_t hz;
     __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(hz));
     write_cntv(0, CNTV_CTL_IMASK); /* stopped, whatever a boot loader left */
+    /* EL0 may read the virtual counter and its frequency (a clock for user code, as Linux's vDSO
+     * gives), not the physical counter nor either timer. */
+    __asm__ volatile("msr cntkctl_el1, %0\n\tisb" ::"r"((uint64_t)CNTKCTL_EL0VCTEN));
 
     if (hz == 0 || hz > TIMER_MAX_HZ) {
         kprintf("KaaL: CNTFRQ_EL0 = %lu Hz is unusable: assuming %lu Hz\n", hz,

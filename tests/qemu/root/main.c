@@ -10,7 +10,9 @@
  *     fault, write), an undefined instruction (user exception with ESR), an
  *     unknown syscall; each resumed by the handler's reply;
  *   - FP/SIMD registers (q0..q31, FPCR, FPSR) and TPIDR_EL0 kept per thread
- *     across those switches and across timer preemption by a third thread.
+ *     across those switches and across timer preemption by a third thread;
+ *   - the time of a null syscall and of a Call/ReplyRecv round trip with a
+ *     fourth thread, by the virtual counter (instructions under -icount).
  * It exits with the number of failed tests as QEMU's status.
  */
 #include <stdint.h>
@@ -23,6 +25,8 @@
 #define ALIAS_VADDR 0x40001000ul   /* a read-only copy of the data frame */
 #define HANDLER_BUFFER 0x40002000ul
 #define SPINNER_BUFFER 0x40003000ul
+#define PONG_BUFFER 0x40004000ul
+#define BENCH_ROUNDS 1000u
 #define SEED_MAIN 0x1000ul
 #define SEED_HANDLER 0x2000ul
 #define SEED_SPIN_MAIN 0x3001ul
@@ -155,7 +159,36 @@ static void spinner_main(kaal_word_t a0, kaal_word_t a1, kaal_word_t a2)
     fp_spin(SEED_SPINNER, spin_counters);
 }
 
+/* ---- the Call/ReplyRecv server ---- */
+
+static kaal_cptr_t pong_ep;
+
+static void pong_main(kaal_word_t ipc_buffer, kaal_word_t a1, kaal_word_t a2)
+{
+    (void)a1, (void)a2;
+    __asm__ volatile("msr tpidr_el0, %0" ::"r"(ipc_buffer));
+    kaal_word_t badge;
+    kaal_recv(pong_ep, &badge);
+    for (;;)
+        kaal_reply_recv(pong_ep, kaal_msginfo(0, 0, 0, 1), &badge);
+}
+
+static uint64_t counter(void)
+{
+    uint64_t v;
+    __asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v)::"memory");
+    return v;
+}
+
+static uint64_t ticks_to_ns(uint64_t ticks)
+{
+    uint64_t hz;
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(hz));
+    return ticks * (1000000000ul / hz);
+}
+
 static uint64_t handler_stack[2048] __attribute__((aligned(16)));
+static uint64_t pong_stack[2048] __attribute__((aligned(16)));
 static uint64_t spinner_stack[2048] __attribute__((aligned(16)));
 
 #define STACK_TOP(s) ((kaal_word_t)(uintptr_t)((s) + sizeof(s) / sizeof((s)[0])))
@@ -277,6 +310,36 @@ int root_main(struct kaal_ipc_buffer *ipc, const struct kaal_bootinfo *bi)
           "timer preemption: a spinning thread of equal priority ran while this one spun", rounds);
     check(bad == 0 && spin_counters[1] == 0, "FP/SIMD state of both survives preemption by the timer",
           bad + spin_counters[1]);
+
+    /* 19-20: costs, in counter ticks turned into ns: under QEMU's -icount shift=0, one ns is one instruction. */
+    kaal_cptr_t ep2 = s + 9, pong = s + 10, pong_frame = s + 11;
+    err = kaal_untyped_retype(ut, KAAL_OBJ_ENDPOINT, 0, cn, 0, 0, ep2, 1);
+    err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_TCB, 0, cn, 0, 0, pong, 1);
+    err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_FRAME, KAAL_FRAME_BITS_SMALL, cn, 0, 0, pong_frame, 1);
+    pong_ep = ep2;
+    err = err ? err : start_thread(pong, pong_frame, PONG_BUFFER, pong_main, STACK_TOP(pong_stack));
+    uint64_t null_ns = 0, call_ns = 0;
+    if (err == KAAL_OK) {
+        kaal_call(ep2, kaal_msginfo(0, 0, 0, 1)); /* the server is in ReplyRecv from here on */
+        uint64_t t0 = counter();
+        for (unsigned i = 0; i < BENCH_ROUNDS; i++)
+            kaal_yield();
+        uint64_t t1 = counter();
+        for (unsigned i = 0; i < BENCH_ROUNDS; i++)
+            kaal_call(ep2, kaal_msginfo(0, 0, 0, 1));
+        uint64_t t2 = counter();
+        null_ns = ticks_to_ns(t1 - t0) / BENCH_ROUNDS;
+        call_ns = ticks_to_ns(t2 - t1) / BENCH_ROUNDS;
+    }
+    check(err == KAAL_OK && null_ns != 0 && call_ns != 0, "a Call/ReplyRecv server thread; Yield and Call timed",
+          (uint64_t)err);
+    char bench[256], *q = fmt_s(bench, "# bench: null syscall (Yield) ");
+    q = fmt_u(q, null_ns, 10);
+    q = fmt_s(q, " ns, Call + ReplyRecv round trip ");
+    q = fmt_u(q, call_ns, 10);
+    q = fmt_s(q, " ns (under -icount shift=0: instructions, user-side wrappers included)\n");
+    *q = 0;
+    put(bench);
 
     struct kaal_thread_info h;
     err = kaal_tcb_get_info(handler, &h);
