@@ -93,6 +93,7 @@ const char *cap_type_name(unsigned type)
     case CAP_REPLY: return "Reply";
     case CAP_IRQ_CONTROL: return "IRQControl";
     case CAP_IRQ_HANDLER: return "IRQHandler";
+    case CAP_MACHINE: return "Machine";
     case CAP_ZOMBIE: return "Zombie";
     default: return "Unknown";
     }

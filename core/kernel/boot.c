@@ -196,6 +196,7 @@ static void make_root_caps(const struct boot_objects *o, struct boot_builder *b)
                            .size_bits = FRAME_BITS};
     struct cap irq_cap = {.type = CAP_IRQ_CONTROL, .rights = KAAL_RIGHTS_ALL};
     struct cap vspace_cap = vspace_create(o->vspace);
+    struct cap machine_cap = {.type = CAP_MACHINE, .rights = KAAL_RIGHTS_ALL};
 
     cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_TCB), &tcb_cap);
     cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_CNODE), &cnode_cap);
@@ -203,6 +204,7 @@ static void make_root_caps(const struct boot_objects *o, struct boot_builder *b)
     cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_BOOTINFO), &info_cap);
     cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_IRQ_CONTROL), &irq_cap);
     cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_VSPACE), &vspace_cap);
+    cdt_insert(&ks.cdt_root, root_slot(cn, KAAL_ROOT_SLOT_MACHINE), &machine_cap);
     /* The thread's own references are derived copies, as Configure would make them. */
     cdt_insert(root_slot(cn, KAAL_ROOT_SLOT_CNODE), &tcb->slots[TCB_SLOT_CSPACE], &cnode_cap);
     cdt_insert(root_slot(cn, KAAL_ROOT_SLOT_IPC_BUFFER), &tcb->slots[TCB_SLOT_IPC_BUFFER], &ipc_cap);

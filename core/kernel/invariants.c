@@ -133,6 +133,7 @@ static struct invariant_report check_cap(const struct slot *n)
     case CAP_ENDPOINT:
     case CAP_NOTIFICATION:
     case CAP_IRQ_CONTROL:
+    case CAP_MACHINE:
         break;
     default:
         FAIL("cap of unknown type in the tree", n);

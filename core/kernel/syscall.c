@@ -86,6 +86,8 @@ static enum kaal_error invoke(struct tcb *t, struct slot *slot, struct syscall_e
     case CAP_IRQ_CONTROL:
     case CAP_IRQ_HANDLER:
         return irq_invoke(&inv, err);
+    case CAP_MACHINE:
+        return machine_invoke(&inv, err);
     case CAP_FRAME:
     case CAP_PAGE_UPPER_DIR:
     case CAP_PAGE_DIR:

@@ -91,9 +91,22 @@ const char *kaal_cap_type_name(kaal_word_t type)
     case KAAL_CAP_REPLY: return "Reply";
     case KAAL_CAP_IRQ_CONTROL: return "IRQControl";
     case KAAL_CAP_IRQ_HANDLER: return "IRQHandler";
+    case KAAL_CAP_MACHINE: return "Machine";
     case KAAL_CAP_ZOMBIE: return "Zombie";
     default: return "Unknown";
     }
+}
+
+int kaal_machine_power_off(kaal_cptr_t machine, kaal_word_t status)
+{
+    return invoke(machine, KAAL_MACHINE_POWER_OFF, (const kaal_word_t[]){status}, 1, 0, 0);
+}
+
+_Noreturn void kaal_power_off(int status)
+{
+    kaal_machine_power_off(KAAL_ROOT_SLOT_MACHINE, (kaal_word_t)status);
+    for (;;)
+        kaal_yield();
 }
 
 int kaal_page_table_map(kaal_cptr_t table, kaal_cptr_t vspace, kaal_word_t vaddr)

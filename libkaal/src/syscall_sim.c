@@ -28,8 +28,3 @@ kaal_word_t kaal_syscall(kaal_word_t sysno, kaal_cptr_t cap, kaal_word_t info, k
         *badge = regs.cptr;
     return regs.msginfo;
 }
-
-_Noreturn void kaal_power_off(int status)
-{
-    sim_halt(status);
-}

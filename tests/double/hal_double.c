@@ -7,12 +7,28 @@
  */
 #include "hal_double.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <kaal/hal/console.h>
+#include <kaal/hal/cpu.h>
 #include <kaal/hal/irq.h>
 #include <kaal/hal/timer.h>
 #include <kaal/hal/vspace.h>
+
+struct double_halt double_halt;
+
+_Noreturn void hal_cpu_halt(int status)
+{
+    double_halt.halted = true;
+    double_halt.status = status;
+    if (double_halt.escape == NULL) {
+        fprintf(stderr, "hal double: the kernel halted (status %d) with no escape set\n", status);
+        abort();
+    }
+    longjmp(*double_halt.escape, 1);
+}
 
 static char console_log[1 << 16];
 static size_t console_len;

@@ -4,6 +4,7 @@
 #ifndef KAAL_TESTS_HAL_DOUBLE_H
 #define KAAL_TESTS_HAL_DOUBLE_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -40,6 +41,18 @@ extern struct double_vspace double_vspace;
 #define DOUBLE_USER_POINTER(asid, vaddr) (((uint64_t)(asid) << 44) + (vaddr))
 /* The HAL_MAP_* flags of an entry hal_pte_frame() made. */
 unsigned double_pte_flags(uint64_t pte);
+
+/*
+ * Power off (hal_cpu_halt): the double records the status and jumps to
+ * `escape`, which a test or fuzzer sets with setjmp before the call that may
+ * halt; with no escape set, a halt is a bug of the caller: abort.
+ */
+struct double_halt {
+    bool halted;
+    int status;
+    jmp_buf *escape;
+};
+extern struct double_halt double_halt;
 
 /* Move the double's clock forward. */
 void double_advance_time(uint64_t ns);

@@ -98,11 +98,12 @@ static kaal_word_t random_data(void)
 static void check_no_overlap(void)
 {
     for (const struct slot *a = kt_next_cap(&ks.cdt_root); a != NULL; a = kt_next_cap(a)) {
-        if (a->cap.type == CAP_UNTYPED)
+        /* Objects in memory only: IRQControl, the Machine and IRQHandlers name no memory. */
+        if (a->cap.type == CAP_UNTYPED || !cap_is_memory_object(&a->cap))
             continue;
         kaal_word_t a_end = a->cap.obj + BIT(cap_object_bits(&a->cap));
         for (const struct slot *b = kt_next_cap(a); b != NULL; b = kt_next_cap(b)) {
-            if (b->cap.type == CAP_UNTYPED || cap_same_object(&a->cap, &b->cap))
+            if (b->cap.type == CAP_UNTYPED || !cap_is_memory_object(&b->cap) || cap_same_object(&a->cap, &b->cap))
                 continue;
             kaal_word_t b_end = b->cap.obj + BIT(cap_object_bits(&b->cap));
             if (a->cap.obj < b_end && b->cap.obj < a_end)

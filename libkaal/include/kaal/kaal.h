@@ -142,8 +142,16 @@ int kaal_frame_unmap(kaal_cptr_t frame);
 int kaal_frame_get_address(kaal_cptr_t frame, kaal_word_t *paddr);
 
 /*
- * Stop the machine with a status (the root task's power switch): on the sim
- * the launcher's process exits with it; on aarch64, PSCI SYSTEM_OFF.
+ * Machine_PowerOff: stop the machine with a status 0..255 (on the sim the
+ * process exits with it; on aarch64, PSCI SYSTEM_OFF). Returns only when it
+ * was refused: the error code.
+ */
+int kaal_machine_power_off(kaal_cptr_t machine, kaal_word_t status);
+
+/*
+ * The root task's power switch: Machine_PowerOff through the Machine cap the
+ * kernel gave it (root slot KAAL_ROOT_SLOT_MACHINE). If the kernel refuses
+ * (a status above 255, no Machine cap there) the thread yields for ever.
  */
 _Noreturn void kaal_power_off(int status);
 

@@ -22,6 +22,7 @@ enum kaal_root_slot {
     KAAL_ROOT_SLOT_BOOTINFO = 4,
     KAAL_ROOT_SLOT_IRQ_CONTROL = 5,
     KAAL_ROOT_SLOT_VSPACE = 6, /* the root task's address space (also in its TCB) */
+    KAAL_ROOT_SLOT_MACHINE = 7, /* the machine: power off */
     KAAL_ROOT_SLOT_FIRST_FREE = 16,
 };
 

@@ -38,6 +38,7 @@ enum kaal_cap_type {
     KAAL_CAP_REPLY = 16,        /* the right to answer one Call (held in a TCB, never in a CNode) */
     KAAL_CAP_IRQ_CONTROL = 17,  /* the authority to make IRQHandler caps */
     KAAL_CAP_IRQ_HANDLER = 18,  /* one interrupt line */
+    KAAL_CAP_MACHINE = 19,      /* the machine itself: power off */
     KAAL_CAP_ZOMBIE = 32,       /* a CNode or TCB whose deletion stopped half-way: Delete it to finish */
 };
 

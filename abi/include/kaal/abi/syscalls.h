@@ -49,6 +49,8 @@ enum kaal_invocation_label {
     KAAL_IRQ_HANDLER_ACK = 50,
     KAAL_IRQ_HANDLER_CLEAR = 51,
 
+    KAAL_MACHINE_POWER_OFF = 56,
+
     /* On PageUpperDir, PageDir and PageTable caps (the level comes from the cap's type). */
     KAAL_PAGE_TABLE_MAP = 64,
     KAAL_PAGE_TABLE_UNMAP = 65,

@@ -32,6 +32,7 @@ enum cap_type {
     CAP_REPLY = 16,       /* obj = the caller's TCB; aux = the reply may carry caps */
     CAP_IRQ_CONTROL = 17, /* the authority to hand out IRQHandler caps */
     CAP_IRQ_HANDLER = 18, /* obj = the interrupt line */
+    CAP_MACHINE = 19,     /* the machine itself (one object: obj 0) */
     /*
      * A container object (CNode, TCB) whose last cap is being deleted: the
      * slot keeps the object while its contents are deleted. Seen between
@@ -54,6 +55,7 @@ _Static_assert(CAP_TYPE_IS_ABI(CAP_NULL, KAAL_CAP_NULL) && CAP_TYPE_IS_ABI(CAP_U
                    CAP_TYPE_IS_ABI(CAP_REPLY, KAAL_CAP_REPLY) &&
                    CAP_TYPE_IS_ABI(CAP_IRQ_CONTROL, KAAL_CAP_IRQ_CONTROL) &&
                    CAP_TYPE_IS_ABI(CAP_IRQ_HANDLER, KAAL_CAP_IRQ_HANDLER) &&
+                   CAP_TYPE_IS_ABI(CAP_MACHINE, KAAL_CAP_MACHINE) &&
                    CAP_TYPE_IS_ABI(CAP_ZOMBIE, KAAL_CAP_ZOMBIE),
                "core's cap types must equal the ABI's enum kaal_cap_type");
 

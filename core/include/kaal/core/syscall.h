@@ -38,6 +38,7 @@ enum kaal_error untyped_invoke(const struct invocation *inv, struct syscall_erro
 enum kaal_error cnode_invoke(const struct invocation *inv, struct syscall_error *err);
 enum kaal_error tcb_invoke(const struct invocation *inv, struct syscall_error *err);
 enum kaal_error irq_invoke(const struct invocation *inv, struct syscall_error *err);
+enum kaal_error machine_invoke(const struct invocation *inv, struct syscall_error *err);
 enum kaal_error vspace_invoke(const struct invocation *inv, struct syscall_error *err); /* Frames and page tables */
 
 #endif
