@@ -7,7 +7,6 @@
  */
 #include <kaal/kaal.h>
 
-#include "semihost.h"
 
 struct kaal_ipc_buffer *kaal_ipc_buffer(void)
 {
@@ -38,9 +37,4 @@ kaal_word_t kaal_syscall(kaal_word_t sysno, kaal_cptr_t cap, kaal_word_t info, k
     if (badge != 0)
         *badge = x0;
     return x1;
-}
-
-_Noreturn void kaal_power_off(int status)
-{
-    semihost_exit(status);
 }
