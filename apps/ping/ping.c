@@ -31,7 +31,8 @@ int kaal_main(const struct kaal_env *env)
     }
     kaal_call(pong, kaal_msginfo(PING_STOP, 0, 0, 0));
     char line[96];
-    snprintf(line, sizeof line, "ping: %ld round trips to pong, %ld wrong answers\n", count, bad);
+    snprintf(line, sizeof line, "ping: %ld round trip%s to pong, %ld wrong answer%s\n", count, count == 1 ? "" : "s",
+             bad, bad == 1 ? "" : "s");
     kaal_console_puts(console, line);
     return bad == 0 ? 0 : 1;
 }

@@ -146,6 +146,18 @@ EOF_PARTIAL_LINE = b"echo complete\necho partial"
 
 CRASH_SESSION = b"ps\necho still running\nping 2\nps\n"
 
+# ping and pong started over and over (more times than there are instance entries), a long ping, then ps.
+MANY_PINGS = b"ping 1\n" * 50 + b"ping\n" * 20 + b"ping 100000\nps\nping 1\nexit 3\n"
+
+# Input far faster than the shell reads it: a long ping keeps the shell from running while
+# 2000 lines (110 KiB) wait; the console's ring fills and input waits in the UART and the host pipe.
+FLOOD_LINES = 2000
+
+
+def flood_input():
+    return (b"ping 100000\n" + b"".join(b"echo line%05d %s\n" % (i, b"x" * 40) for i in range(FLOOD_LINES)) +
+            b"ping 3\nps\nexit 4\n")
+
 # ---- running kaal-sim ---------------------------------------------------------------------
 
 
@@ -393,6 +405,35 @@ def crash(ctx):
     compare(ctx, "crash", run.out, "crash")
     if run.out.count(CRASH_REPORT) != 1:
         raise Failure("expected the fault report once:\n" + show(run.out))
+
+
+@case
+def many_pings(ctx):
+    """ping 70 times (more than the 16 instance entries), ping 100000, then ps: nothing left over, all reused."""
+    run = ctx.run(["--deterministic"], MANY_PINGS)
+    check_status(run, 3)
+    check_quiet(run)
+    compare(ctx, "many_pings", run.out, "many_pings")
+    if run.out.count(b"wrong answers") != 72 or b"ping: 100000 round trips to pong, 0 wrong answers" not in run.out:
+        raise Failure("not every ping ran to its end:\n" + show(run.out))
+
+
+@case
+def flood(ctx):
+    """110 KiB of commands behind a long ping, real time: every line runs, in order, as in virtual time."""
+    data = flood_input()
+    virtual = ctx.run(["--deterministic"], data)
+    real = ctx.run([], data)
+    for run in (virtual, real):
+        check_status(run, 4)
+        check_quiet(run)
+    lines = [l for l in virtual.out.split(b"\r\n") if l.startswith(b"line")]
+    if lines != [b"line%05d %s" % (i, b"x" * 40) for i in range(FLOOD_LINES)]:
+        raise Failure("virtual time: the echoed lines are not all there, in order (%d of %d)" % (
+            len(lines), FLOOD_LINES))
+    if realtime_transcript(real.out) != virtual.out:
+        raise Failure("real time and virtual time differ:\n" + diff(virtual.out, realtime_transcript(real.out),
+                                                                       "virtual time", "real time"))
 
 
 # In real time an input byte may raise the UART's interrupt while the root task (priority 255)
