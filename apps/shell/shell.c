@@ -169,11 +169,10 @@ static void cmd_ping(struct shell *sh, int argc, char **argv)
         outf(sh, "ping: '%s' is not a number of round trips (1..100000)\n", count);
         return;
     }
-    int err = kaal_root_start(sh->root, "pong", "");
-    if (err == KAAL_OK)
-        err = kaal_root_start(sh->root, "ping", count);
+    /* The root task starts ping's partner, pong, with it, and takes each down with the other. */
+    int err = kaal_root_start(sh->root, "ping", count);
     if (err != KAAL_OK)
-        outf(sh, "ping: the root task could not start ping and pong (error %d)\n", err);
+        outf(sh, "ping: the root task did not start ping and pong (error %d)\n", err);
 }
 
 static void cmd_exit(struct shell *sh, int argc, char **argv)

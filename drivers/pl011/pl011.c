@@ -45,6 +45,17 @@ void pl011_uart_init(struct pl011_uart *u, volatile void *base)
     reg_write(u, UART_CR, CR_UARTEN | CR_TXE | CR_RXE);
 }
 
+void pl011_uart_enable_transmit(struct pl011_uart *u, volatile void *base)
+{
+    u->base = base;
+    uint32_t cr = reg_read(u, UART_CR);
+    if ((cr & (CR_UARTEN | CR_TXE)) == (CR_UARTEN | CR_TXE))
+        return;
+    reg_write(u, UART_CR, 0);
+    reg_write(u, UART_LCR_H, LCR_H_FEN | LCR_H_WLEN_8);
+    reg_write(u, UART_CR, CR_UARTEN | CR_TXE);
+}
+
 void pl011_uart_putc(struct pl011_uart *u, char c)
 {
     while (reg_read(u, UART_FR) & FR_TXFF)

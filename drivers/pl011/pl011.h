@@ -17,6 +17,13 @@ struct pl011_uart {
 /* Enable the UART for 8N1 with FIFOs, transmit and receive, and the receive interrupts. */
 void pl011_uart_init(struct pl011_uart *u, volatile void *base);
 
+/*
+ * Make sure the UART transmits, for a program that only writes (the root
+ * task when there is no console server): a UART nobody has set up gets
+ * 8-bit words, FIFOs and the transmitter; one in use is left as it is.
+ */
+void pl011_uart_enable_transmit(struct pl011_uart *u, volatile void *base);
+
 /* Send one byte, waiting while the transmit FIFO is full. */
 void pl011_uart_putc(struct pl011_uart *u, char c);
 

@@ -63,14 +63,26 @@ int dtb_find(const void *fdt, const char *compatible, struct device_info *out);
 
 enum instance_state { INSTANCE_FREE, INSTANCE_RUNNING, INSTANCE_EXITED };
 
+struct component_spec;
+
 struct instance {
     enum instance_state state;
+    const struct component_spec *spec;
     char name[KAAL_ENV_NAME_MAX];
     kaal_word_t priority;
     long status;            /* exit status, once exited */
     kaal_cptr_t slots;      /* its INSTANCE_SLOTS root slots; slots + 0 holds its untyped */
+    bool has_untyped;       /* slots + 0 holds it (made at the entry's first use, kept) */
     kaal_cptr_t tcb;
     kaal_word_t next_slot;  /* the next of its slots to use */
+    /*
+     * A pair started together (spec->partner): the partner serves the other.
+     * The partner ends with the one it serves, whatever way that ends; the one
+     * it serves ends with it only when the partner fails (a fault, a status
+     * other than 0): its calls would never come back.
+     */
+    struct instance *partner;
+    bool serves_partner;    /* it is the partner: started for the other */
 };
 
 struct system;
@@ -78,7 +90,11 @@ struct system;
 /* The image called name in the component table, or NULL. */
 const struct kaal_component_image *component_image(const struct kaal_component_table *t, const char *name);
 
-/* Start the component called name (from the component table) with an argument string. */
+/*
+ * Start the component called name (from the component table) with an
+ * argument string, and its partner first if its spec names one. Says on
+ * the console why when it cannot.
+ */
 int spawn(struct system *sys, const char *name, const char *args);
 
 /* Take an instance down and make its slots and memory ready for the next. */
@@ -97,7 +113,9 @@ struct system {
     const struct kaal_component_table *images;
     const void *fdt;
     kaal_cptr_t endpoint;   /* the root task's own: requests and faults */
-    kaal_cptr_t console;    /* for the root task's own messages, once the console runs */
+    kaal_cptr_t console;    /* the console's endpoint, for the root task's own messages */
+    struct instance *console_instance; /* the console server, once started */
+    volatile void *uart;    /* the UART's page in the root task's own address space, once it needed it */
     struct system_object objects[16];
     unsigned object_count;
     struct instance instances[MAX_INSTANCES];
@@ -106,9 +124,26 @@ struct system {
 /* Badges on the root endpoint: the instance's index + 1, with this bit for its faults. */
 #define ROOT_FAULT_BADGE ((kaal_word_t)1 << 62)
 
+/*
+ * The status the root task powers the machine off with when it cannot go
+ * on: the component table is missing (99), a boot step failed (100 + the
+ * error code), a component the system cannot do without (the console, the
+ * shell) ended or could not start (98).
+ */
+#define ROOT_STATUS_ESSENTIAL_ENDED 98
+#define ROOT_STATUS_NO_COMPONENTS 99
+#define ROOT_STATUS_BOOT_ERROR 100
+
 kaal_cptr_t system_object(const struct system *sys, const char *name);
 
-/* The root task's messages: on the console once it runs, else nowhere. */
+/*
+ * The root task's messages: through the console server while it runs;
+ * before it runs and after it has ended, straight to the UART (the root
+ * task never waits on a console that is not there).
+ */
 void root_log(struct system *sys, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A KAAL error code's name for a message ("not enough memory"). */
+const char *root_error_name(int err);
 
 #endif

@@ -51,6 +51,14 @@ static struct instance *free_instance(struct system *sys)
     return NULL;
 }
 
+static unsigned free_instances(const struct system *sys)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < MAX_INSTANCES; i++)
+        n += sys->instances[i].state != INSTANCE_RUNNING;
+    return n;
+}
+
 /* Retype one object of the instance from its untyped into its next slot. */
 static kaal_cptr_t make(struct instance *in, kaal_word_t type, kaal_word_t size, int *err)
 {
@@ -187,34 +195,87 @@ static int build(struct system *sys, struct instance *in, const struct component
                           STACK_VADDR + STACK_PAGES * 4096u, (kaal_word_t)(uintptr_t)env_pointer, 0, 0);
 }
 
+/* One instance of spec in a free entry; *out: the instance, running. */
+static int start_instance(struct system *sys, const struct component_spec *spec,
+                          const struct kaal_component_image *img, const char *args, struct instance **out)
+{
+    struct instance *in = free_instance(sys);
+    if (in == NULL)
+        return KAAL_ERR_NOT_ENOUGH_MEMORY;
+    /* First use of this entry: its slots and its untyped, kept for every later instance. */
+    if (in->slots == 0)
+        in->slots = alloc_slots(&sys->alloc, INSTANCE_SLOTS);
+    if (in->slots == 0) {
+        root_log(sys, "root: cannot start '%s': the root task has no free slots left\n", spec->name);
+        return KAAL_ERR_NOT_ENOUGH_MEMORY;
+    }
+    if (!in->has_untyped) {
+        int err = alloc_object(&sys->alloc, KAAL_OBJ_UNTYPED, INSTANCE_UNTYPED_BITS, in->slots);
+        if (err != KAAL_OK) {
+            root_log(sys, "root: cannot start '%s': no %u KiB of memory left for it (%s)\n", spec->name,
+                     (1u << INSTANCE_UNTYPED_BITS) / 1024u, root_error_name(err));
+            return err;
+        }
+        in->has_untyped = true;
+    }
+    in->next_slot = 1;
+    in->spec = spec;
+    memset(in->name, 0, sizeof in->name);
+    strncpy(in->name, spec->name, sizeof in->name - 1);
+    in->priority = spec->priority;
+    in->status = 0;
+    in->partner = NULL;
+    in->serves_partner = false;
+    int err = build(sys, in, spec, img, args);
+    if (err != KAAL_OK) {
+        root_log(sys, "root: cannot start '%s': %s (error %d)\n", spec->name, root_error_name(err), err);
+        reclaim(sys, in, -1);
+        return err;
+    }
+    *out = in;
+    return KAAL_OK;
+}
+
 int spawn(struct system *sys, const char *name, const char *args)
 {
     const struct component_spec *spec = component_spec(name);
     const struct kaal_component_image *img = component_image(sys->images, name);
-    struct instance *in = free_instance(sys);
     if (spec == NULL || img == NULL) {
         root_log(sys, "root: no component called '%s' in this system\n", name);
         return KAAL_ERR_INVALID_ARGUMENT;
     }
-    if (in == NULL)
+    const struct component_spec *partner_spec = spec->partner != NULL ? component_spec(spec->partner) : NULL;
+    const struct kaal_component_image *partner_img =
+        spec->partner != NULL ? component_image(sys->images, spec->partner) : NULL;
+    if (spec->partner != NULL && (partner_spec == NULL || partner_img == NULL)) {
+        root_log(sys, "root: cannot start '%s': it needs '%s', which this system does not have\n", name,
+                 spec->partner);
+        return KAAL_ERR_INVALID_ARGUMENT;
+    }
+    unsigned needed = partner_spec != NULL ? 2u : 1u;
+    if (free_instances(sys) < needed) {
+        if (partner_spec != NULL)
+            root_log(sys, "root: cannot start '%s' (and '%s' with it): all %u instances are in use (ps lists them)\n",
+                     name, partner_spec->name, MAX_INSTANCES);
+        else
+            root_log(sys, "root: cannot start '%s': all %u instances are in use (ps lists them)\n", name,
+                     MAX_INSTANCES);
         return KAAL_ERR_NOT_ENOUGH_MEMORY;
-    if (in->slots == 0) { /* first use of this entry: its slots and its untyped, kept for every later instance */
-        in->slots = alloc_slots(&sys->alloc, INSTANCE_SLOTS);
-        if (in->slots == 0 || alloc_object(&sys->alloc, KAAL_OBJ_UNTYPED, INSTANCE_UNTYPED_BITS, in->slots) != KAAL_OK) {
-            in->slots = 0;
-            return KAAL_ERR_NOT_ENOUGH_MEMORY;
-        }
     }
-    in->next_slot = 1;
-    strncpy(in->name, spec->name, sizeof in->name - 1);
-    in->priority = spec->priority;
-    in->status = 0;
-    int err = build(sys, in, spec, img, args);
+    struct instance *partner = NULL, *in = NULL;
+    int err = partner_spec != NULL ? start_instance(sys, partner_spec, partner_img, "", &partner) : KAAL_OK;
+    err = err ? err : start_instance(sys, spec, img, args, &in);
     if (err != KAAL_OK) {
-        root_log(sys, "root: cannot start '%s': error %d\n", name, err);
-        reclaim(sys, in, -1);
+        if (partner != NULL)
+            reclaim(sys, partner, -1); /* it has not run yet: the root task runs above every component */
+        return err;
     }
-    return err;
+    if (partner != NULL) {
+        in->partner = partner;
+        partner->partner = in;
+        partner->serves_partner = true;
+    }
+    return KAAL_OK;
 }
 
 void reclaim(struct system *sys, struct instance *in, long status)
@@ -227,4 +288,8 @@ void reclaim(struct system *sys, struct instance *in, long status)
     in->state = INSTANCE_EXITED;
     in->status = status;
     in->tcb = 0;
+    if (in->partner != NULL && in->partner->partner == in)
+        in->partner->partner = NULL;
+    in->partner = NULL;
+    in->serves_partner = false;
 }

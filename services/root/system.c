@@ -14,31 +14,34 @@
 #include <kaal/proto/console.h>
 #include <kaal/proto/root.h>
 
+#include "pl011.h"
 #include "root.h"
 #include "system.h"
 
 const struct component_spec system_components[] = {
-    {"console", 200, true, "console_irq", {
+    {.name = "console", .priority = 200, .at_boot = true, .bound_notification = "console_irq", .essential = true,
+     .grants = {
         {"service", GRANT_OBJECT, "console_ep", KAAL_RIGHT_READ | KAAL_RIGHT_WRITE, 0},
         {"irq", GRANT_OBJECT, "uart_irq", KAAL_RIGHTS_ALL, 0},
         {"reader", GRANT_OBJECT, "shell_input", KAAL_RIGHT_WRITE, 0},
         {"uart", GRANT_DEVICE, "uart_page", 0, 0},
     }},
-    {"shell", 100, true, NULL, {
+    {.name = "shell", .priority = 100, .at_boot = true, .essential = true, .grants = {
         {KAAL_ENV_CAP_CONSOLE, GRANT_OBJECT, "console_ep", KAAL_RIGHT_WRITE, 0},
         {"input", GRANT_OBJECT, "shell_input", KAAL_RIGHT_READ, 0},
         {KAAL_ENV_CAP_CNODE, GRANT_CNODE, NULL, 0, 0},
     }},
-    {"pong", 150, false, NULL, {
+    {.name = "pong", .priority = 150, .grants = {
         {"service", GRANT_OBJECT, "pingpong_ep", KAAL_RIGHT_READ | KAAL_RIGHT_WRITE, 0},
     }},
-    {"ping", 150, false, NULL, {
+    /* Its pong starts with it and is taken down with it: a ping that faults leaves no pong waiting, and back. */
+    {.name = "ping", .priority = 150, .partner = "pong", .grants = {
         {"pong", GRANT_OBJECT, "pingpong_ep", KAAL_RIGHT_WRITE, 0},
         {KAAL_ENV_CAP_CONSOLE, GRANT_OBJECT, "console_ep", KAAL_RIGHT_WRITE, 0},
     }},
     /* Started at boot when the machine has its image (kaal-sim --with crash): it faults at once. */
-    {"crash", 100, true, NULL, {{0}}},
-    {NULL, 0, false, NULL, {{0}}},
+    {.name = "crash", .priority = 100, .at_boot = true},
+    {.name = NULL},
 };
 
 const struct component_spec *component_spec(const char *name)
@@ -59,17 +62,74 @@ kaal_cptr_t system_object(const struct system *sys, const char *name)
     return 0;
 }
 
+const char *root_error_name(int err)
+{
+    static const char *const names[] = {
+        [KAAL_OK] = "no error",
+        [KAAL_ERR_INVALID_ARGUMENT] = "invalid argument",
+        [KAAL_ERR_INVALID_CAPABILITY] = "invalid capability",
+        [KAAL_ERR_ILLEGAL_OPERATION] = "illegal operation",
+        [KAAL_ERR_RANGE_ERROR] = "out of range",
+        [KAAL_ERR_ALIGNMENT_ERROR] = "misaligned",
+        [KAAL_ERR_FAILED_LOOKUP] = "failed lookup",
+        [KAAL_ERR_TRUNCATED_MESSAGE] = "truncated message",
+        [KAAL_ERR_DELETE_FIRST] = "slot in use",
+        [KAAL_ERR_REVOKE_FIRST] = "revoke first",
+        [KAAL_ERR_NOT_ENOUGH_MEMORY] = "not enough memory",
+    };
+    return err >= 0 && err < KAAL_ERR_COUNT ? names[err] : "unknown error";
+}
+
+/*
+ * Can the console server take a message now: started, not ended, and not
+ * stopped by a fault whose message the root task has yet to read? (A Call
+ * to a console that is not there would never come back.)
+ */
+static bool console_usable(struct system *sys)
+{
+    const struct instance *c = sys->console_instance;
+    struct kaal_thread_info info;
+    return c != NULL && c->state == INSTANCE_RUNNING && kaal_tcb_get_info(c->tcb, &info) == KAAL_OK &&
+           info.fault == 0 && info.state != KAAL_THREAD_INACTIVE;
+}
+
+/*
+ * The UART itself, when there is no console server to talk through: before
+ * it has started, or after it has ended (its copy of the UART's page went
+ * with it). Polled output, as the console writes: LF becomes CR LF.
+ */
+static void uart_write(struct system *sys, const char *bytes, size_t len)
+{
+    static struct pl011_uart uart;
+    if (sys->uart == NULL) {
+        kaal_cptr_t page = system_object(sys, "uart_page");
+        void *p = page != 0 ? vm_map_own(&sys->alloc, page, KAAL_RIGHT_READ | KAAL_RIGHT_WRITE) : NULL;
+        if (p == NULL)
+            return; /* no UART to speak through: say nothing */
+        sys->uart = p;
+        pl011_uart_enable_transmit(&uart, p);
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (bytes[i] == '\n')
+            pl011_uart_putc(&uart, '\r');
+        pl011_uart_putc(&uart, bytes[i]);
+    }
+}
+
 void root_log(struct system *sys, const char *fmt, ...)
 {
-    if (sys->console == 0)
-        return;
     char line[256];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        kaal_console_write(sys->console, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    if (n <= 0)
+        return;
+    size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    if (console_usable(sys))
+        kaal_console_write(sys->console, line, len);
+    else
+        uart_write(sys, line, len);
 }
 
 static int add_object(struct system *sys, const char *name, kaal_word_t type, int *err)
@@ -129,6 +189,16 @@ static int make_objects(struct system *sys)
     return err;
 }
 
+/* The running instance of spec (the first, if there are several), or NULL. */
+static struct instance *running_instance(struct system *sys, const struct component_spec *spec)
+{
+    for (unsigned i = 0; i < MAX_INSTANCES; i++) {
+        if (sys->instances[i].state == INSTANCE_RUNNING && sys->instances[i].spec == spec)
+            return &sys->instances[i];
+    }
+    return NULL;
+}
+
 static struct instance *instance_of(struct system *sys, kaal_word_t badge)
 {
     kaal_word_t i = (badge & ~ROOT_FAULT_BADGE) - 1;
@@ -140,26 +210,63 @@ static const char *access_name(kaal_word_t access)
     return access & KAAL_VM_ACCESS_WRITE ? "write" : access & KAAL_VM_ACCESS_EXEC ? "execute" : "read";
 }
 
-static void report_fault(struct system *sys, struct instance *in, kaal_word_t label)
+#define FAULT_WORDS KAAL_FAULT_SYSCALL_WORDS /* the longest fault message */
+
+/* A fault message, read before the root task's own invocations overwrite its message registers. */
+struct fault {
+    kaal_word_t label, mr[FAULT_WORDS];
+};
+
+static void report_fault(struct system *sys, const char *name, const struct fault *f)
 {
-    switch (label) {
+    switch (f->label) {
     case KAAL_FAULT_VM:
         /* No pc: on the sim it is a host address that moves from run to run, and transcripts must not. */
-        root_log(sys, "root: %s faulted: %s at address 0x%lx; stopped\n", in->name,
-                 access_name(kaal_get_mr(KAAL_FAULT_VM_ACCESS)), (unsigned long)kaal_get_mr(KAAL_FAULT_VM_ADDRESS));
+        root_log(sys, "root: %s faulted: %s at address 0x%lx; stopped\n", name,
+                 access_name(f->mr[KAAL_FAULT_VM_ACCESS]), (unsigned long)f->mr[KAAL_FAULT_VM_ADDRESS]);
         break;
     case KAAL_FAULT_UNKNOWN_SYSCALL:
-        root_log(sys, "root: %s faulted: unknown syscall %lu; stopped\n", in->name,
-                 (unsigned long)kaal_get_mr(KAAL_FAULT_SYSCALL_NUMBER));
+        root_log(sys, "root: %s faulted: unknown syscall %lu; stopped\n", name,
+                 (unsigned long)f->mr[KAAL_FAULT_SYSCALL_NUMBER]);
         break;
     case KAAL_FAULT_CAP:
-        root_log(sys, "root: %s faulted: no usable cap at CPtr 0x%lx; stopped\n", in->name,
-                 (unsigned long)kaal_get_mr(KAAL_FAULT_CAP_CPTR));
+        root_log(sys, "root: %s faulted: no usable cap at CPtr 0x%lx; stopped\n", name,
+                 (unsigned long)f->mr[KAAL_FAULT_CAP_CPTR]);
         break;
     default:
-        root_log(sys, "root: %s faulted: exception 0x%lx (detail 0x%lx); stopped\n", in->name,
-                 (unsigned long)kaal_get_mr(KAAL_FAULT_EXCEPTION_CODE),
-                 (unsigned long)kaal_get_mr(KAAL_FAULT_EXCEPTION_DETAIL));
+        root_log(sys, "root: %s faulted: exception 0x%lx (detail 0x%lx); stopped\n", name,
+                 (unsigned long)f->mr[KAAL_FAULT_EXCEPTION_CODE], (unsigned long)f->mr[KAAL_FAULT_EXCEPTION_DETAIL]);
+    }
+}
+
+/*
+ * An instance has ended (exit with status, or fault f). Take it down first
+ * (a console that ended must not be called), then say so. Its partner goes
+ * with it (root.h, struct instance; said when it was not a clean exit that
+ * ended the pair). Without an essential component the machine powers off.
+ */
+static void end_instance(struct system *sys, struct instance *in, long status, const struct fault *f)
+{
+    struct instance *partner = in->partner;
+    bool failed = f != NULL || status != 0;
+    bool partner_ends = partner != NULL && partner->state == INSTANCE_RUNNING && (!in->serves_partner || failed);
+    const struct component_spec *spec = in->spec;
+    reclaim(sys, in, status);
+    if (in == sys->console_instance)
+        sys->console_instance = NULL; /* its entry may hold another component next */
+    if (f != NULL)
+        report_fault(sys, in->name, f);
+    else if (status != 0)
+        root_log(sys, "root: %s exited with status %ld\n", in->name, status);
+    if (partner_ends) {
+        reclaim(sys, partner, -1);
+        if (failed)
+            root_log(sys, "root: %s stopped with %s\n", partner->name, in->name);
+    }
+    if (spec != NULL && spec->essential) {
+        root_log(sys, "root: the system cannot go on without its %s; powering off (status %d)\n", in->name,
+                 ROOT_STATUS_ESSENTIAL_ENDED);
+        kaal_power_off(ROOT_STATUS_ESSENTIAL_ENDED);
     }
 }
 
@@ -206,18 +313,16 @@ static void serve(struct system *sys, kaal_word_t badge, kaal_word_t info)
     if (in == NULL)
         return; /* a request from a component that is gone already: nobody to answer */
     if (badge & ROOT_FAULT_BADGE) {
-        report_fault(sys, in, label);
-        reclaim(sys, in, -1);
+        struct fault f = {.label = label};
+        for (unsigned i = 0; i < FAULT_WORDS; i++)
+            f.mr[i] = kaal_get_mr(i);
+        end_instance(sys, in, -1, &f);
         return;
     }
     switch (label) {
-    case KAAL_ROOT_EXIT: {
-        long status = (long)kaal_get_mr(0);
-        if (status != 0)
-            root_log(sys, "root: %s exited with status %ld\n", in->name, status);
-        reclaim(sys, in, status);
+    case KAAL_ROOT_EXIT:
+        end_instance(sys, in, (long)kaal_get_mr(0), NULL);
         break;
-    }
     case KAAL_ROOT_PS:
         answer(answer_ps(sys, kaal_get_mr(0)), 2 + 24 / sizeof(kaal_word_t));
         break;
@@ -235,11 +340,21 @@ static void serve(struct system *sys, kaal_word_t badge, kaal_word_t info)
         size_t args_len = have - sizeof name < sizeof args ? have - sizeof name : sizeof args;
         memcpy(args, msg + sizeof name, args_len);
         args[args_len - 1] = '\0';
+        const struct component_spec *spec = component_spec(name);
+        if (spec != NULL && spec->at_boot) {
+            root_log(sys, "root: %s is started once, at boot; not on request\n", spec->name);
+            answer(KAAL_ERR_ILLEGAL_OPERATION, 0);
+            break;
+        }
         answer(spawn(sys, name, args), 0);
         break;
     }
-    case KAAL_ROOT_POWER_OFF:
-        kaal_power_off((int)kaal_get_mr(0));
+    case KAAL_ROOT_POWER_OFF: {
+        /* Returns only if the kernel refused (a status above 255): tell the caller. */
+        int err = kaal_machine_power_off(KAAL_ROOT_SLOT_MACHINE, kaal_get_mr(0));
+        answer(err, 0);
+        break;
+    }
     default:
         kaal_set_mr(0, KAAL_ILLEGAL_LABEL);
         kaal_reply(kaal_msginfo(KAAL_ERR_ILLEGAL_OPERATION, 0, 0, 1));
@@ -260,12 +375,20 @@ __attribute__((visibility("default"))) void kaal_root_main(kaal_word_t ipc_buffe
     err = err ? err : make_objects(&sys);
     if (err != KAAL_OK || sys.images == NULL || sys.images->magic != KAAL_COMPONENTS_MAGIC) {
         /* Without a console there is no one to tell but the kernel's log: power off with the reason as status. */
-        kaal_power_off(err != KAAL_OK ? 100 + err : 99);
+        kaal_power_off(err != KAAL_OK ? ROOT_STATUS_BOOT_ERROR + err : ROOT_STATUS_NO_COMPONENTS);
     }
     sys.console = system_object(&sys, "console_ep");
     for (const struct component_spec *s = system_components; s->name != NULL; s++) {
-        if (s->at_boot && component_image(sys.images, s->name) != NULL)
-            spawn(&sys, s->name, "");
+        if (!s->at_boot || (component_image(sys.images, s->name) == NULL && !s->essential))
+            continue;
+        if (spawn(&sys, s->name, "") == KAAL_OK) {
+            if (strcmp(s->name, "console") == 0)
+                sys.console_instance = running_instance(&sys, s);
+        } else if (s->essential) {
+            root_log(&sys, "root: the system cannot go on without its %s; powering off (status %d)\n", s->name,
+                     ROOT_STATUS_ESSENTIAL_ENDED);
+            kaal_power_off(ROOT_STATUS_ESSENTIAL_ENDED);
+        }
     }
     for (;;) {
         kaal_word_t badge = 0;

@@ -30,9 +30,12 @@ struct grant {
 struct component_spec {
     const char *name;
     kaal_word_t priority;
-    bool at_boot;                   /* started by the root task at boot; else on request */
+    bool at_boot;                   /* started by the root task at boot (and never on request); else on request */
     const char *bound_notification; /* system object bound to the thread, or NULL */
     struct grant grants[MAX_GRANTS];  /* ended by an entry without a name */
+    bool essential;                 /* the system cannot go on without it: when it ends, the machine powers off */
+    const char *partner;            /* a component started with it, before it, in an instance of its own;
+                                       when either ends the root task takes the other down (NULL: none) */
 };
 
 /* The spec of the component called name, or NULL. */

@@ -18,6 +18,7 @@ import argparse
 import difflib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -149,6 +150,9 @@ CRASH_SESSION = b"ps\necho still running\nping 2\nps\n"
 # ping and pong started over and over (more times than there are instance entries), a long ping, then ps.
 MANY_PINGS = b"ping 1\n" * 50 + b"ping\n" * 20 + b"ping 100000\nps\nping 1\nexit 3\n"
 
+# A component replaced by crash (it faults at start): what the user sees, and what is left running.
+FAILURE_SESSION = b"ping 1\n" * 16 + b"ps\nping\nexit 4\n"
+
 # Input far faster than the shell reads it: a long ping keeps the shell from running while
 # 2000 lines (110 KiB) wait; the console's ring fills and input waits in the UART and the host pipe.
 FLOOD_LINES = 2000
@@ -179,6 +183,18 @@ class Context:
     def __init__(self, sim, update, workdir, debug_kernel):
         self.sim, self.update, self.workdir, self.debug_kernel = sim, update, workdir, debug_kernel
         self.updated = []
+
+    def components_with(self, name, image):
+        """A component directory like the build's, but with component NAME's file holding IMAGE's code."""
+        built = os.path.join(os.path.dirname(os.path.dirname(self.sim)), "components")
+        path = os.path.join(self.workdir, "components-%s-is-%s" % (name, image))
+        if not os.path.isdir(path):
+            os.mkdir(path)
+            for f in os.listdir(built):
+                if f.endswith(".so"):
+                    shutil.copyfile(os.path.join(built, f), os.path.join(path, f))
+            shutil.copyfile(os.path.join(built, image + ".so"), os.path.join(path, name + ".so"))
+        return path
 
     def run(self, args, data=b"", from_file=False, timeout=RUN_TIMEOUT):
         """kaal-sim ARGS with DATA on stdin (a pipe, or a file with from_file); wait for its end."""
@@ -416,6 +432,34 @@ def many_pings(ctx):
     compare(ctx, "many_pings", run.out, "many_pings")
     if run.out.count(b"wrong answers") != 72 or b"ping: 100000 round trips to pong, 0 wrong answers" not in run.out:
         raise Failure("not every ping ran to its end:\n" + show(run.out))
+
+
+@case
+def component_failures(ctx):
+    """console, shell, ping or pong replaced by crash: the root task says so; without console or shell it powers off (98)."""
+    for name, status, modes in (("console", 98, (["--deterministic"], [])),
+                                ("shell", 98, (["--deterministic"], [])),
+                                ("ping", 4, (["--deterministic"],)),
+                                ("pong", 4, (["--deterministic"],))):
+        components = ctx.components_with(name, "crash")
+        for mode in modes:
+            run = ctx.run(mode + ["--components", components], FAILURE_SESSION)
+            check_status(run, status)
+            check_quiet(run)
+            if mode:
+                compare(ctx, "failure_" + name, run.out, "%s replaced by crash" % name)
+            elif not ctx.update:
+                compare(ctx, "failure_" + name, run.out, "%s replaced by crash, real time" % name)
+            report = b"root: %s faulted: read at address 0x0; stopped\r\n" % name.encode()
+            if report not in run.out:
+                raise Failure("no fault report for %s:\n%s" % (name, show(run.out)))
+        if name in ("ping", "pong") and not run.out.endswith(b"shell            reply    100\r\nkaal> ping\r\n" +
+                                                              report + b"root: %s stopped with %s\r\n" % (
+                                                                  (b"pong", b"ping") if name == "ping" else
+                                                                  (b"ping", b"pong")) + PROMPT +
+                                                              b"exit 4\r\nbye\r\n"):
+            raise Failure("%s replaced by crash: its partner is not stopped, or ps lists more than root, console "
+                          "and shell:\n%s" % (name, show(run.out)))
 
 
 @case
