@@ -57,9 +57,15 @@ static void take_input(struct console *c)
         kaal_signal(c->reader);
 }
 
+/* Message word i, or 0 if the message is shorter: a word not sent is never read (it is what an earlier message left). */
+static kaal_word_t word(kaal_word_t words, unsigned i)
+{
+    return i < words ? kaal_get_mr(i) : 0;
+}
+
 static void serve_write(struct console *c, kaal_word_t words)
 {
-    kaal_word_t len = kaal_get_mr(0);
+    kaal_word_t len = word(words, 0);
     kaal_word_t room = words > 0 ? (words - 1) * sizeof(kaal_word_t) : 0;
     if (len > room) { /* the length word promises more bytes than the message holds */
         kaal_set_mr(0, 0);
@@ -75,9 +81,9 @@ static void serve_write(struct console *c, kaal_word_t words)
     kaal_reply(kaal_msginfo(KAAL_OK, 0, 0, 0));
 }
 
-static void serve_read(struct console *c)
+static void serve_read(struct console *c, kaal_word_t words)
 {
-    kaal_word_t max = kaal_get_mr(0);
+    kaal_word_t max = word(words, 0);
     if (max > KAAL_CONSOLE_CHUNK)
         max = KAAL_CONSOLE_CHUNK;
     size_t n = c->count < max ? c->count : max;
@@ -116,7 +122,7 @@ int kaal_main(const struct kaal_env *env)
             serve_write(&c, kaal_msginfo_length(info));
             break;
         case KAAL_CONSOLE_READ:
-            serve_read(&c);
+            serve_read(&c, kaal_msginfo_length(info));
             break;
         default:
             kaal_set_mr(0, KAAL_ILLEGAL_LABEL);

@@ -41,6 +41,11 @@ const struct component_spec system_components[] = {
     }},
     /* Started at boot when the machine has its image (kaal-sim --with crash): it faults at once. */
     {.name = "crash", .priority = 100, .at_boot = true},
+    /* Started at boot when the machine has its image (kaal-sim --with probe): asks for wrong things on purpose. */
+    {.name = "probe", .priority = 50, .at_boot = true, .grants = {
+        {KAAL_ENV_CAP_CONSOLE, GRANT_OBJECT, "console_ep", KAAL_RIGHT_WRITE, 0},
+        {"pong", GRANT_OBJECT, "pingpong_ep", KAAL_RIGHT_WRITE, 0},
+    }},
     {.name = NULL},
 };
 
@@ -306,6 +311,12 @@ static void answer(int err, unsigned words)
     kaal_reply(kaal_msginfo((kaal_word_t)err, 0, 0, err == KAAL_OK ? words : 0));
 }
 
+/* Message word i of a request, or 0 if it is shorter: a word not sent is never read (an earlier message left it). */
+static kaal_word_t word(kaal_word_t info, unsigned i)
+{
+    return i < kaal_msginfo_length(info) ? kaal_get_mr(i) : 0;
+}
+
 static void serve(struct system *sys, kaal_word_t badge, kaal_word_t info)
 {
     struct instance *in = instance_of(sys, badge);
@@ -321,10 +332,10 @@ static void serve(struct system *sys, kaal_word_t badge, kaal_word_t info)
     }
     switch (label) {
     case KAAL_ROOT_EXIT:
-        end_instance(sys, in, (long)kaal_get_mr(0), NULL);
+        end_instance(sys, in, (long)word(info, 0), NULL);
         break;
     case KAAL_ROOT_PS:
-        answer(answer_ps(sys, kaal_get_mr(0)), 2 + 24 / sizeof(kaal_word_t));
+        answer(answer_ps(sys, word(info, 0)), 2 + 24 / sizeof(kaal_word_t));
         break;
     case KAAL_ROOT_START: {
         char name[KAAL_ENV_NAME_MAX], args[KAAL_ENV_ARGS_MAX];
@@ -351,7 +362,7 @@ static void serve(struct system *sys, kaal_word_t badge, kaal_word_t info)
     }
     case KAAL_ROOT_POWER_OFF: {
         /* Returns only if the kernel refused (a status above 255): tell the caller. */
-        int err = kaal_machine_power_off(KAAL_ROOT_SLOT_MACHINE, kaal_get_mr(0));
+        int err = kaal_machine_power_off(KAAL_ROOT_SLOT_MACHINE, word(info, 0));
         answer(err, 0);
         break;
     }

@@ -150,6 +150,9 @@ CRASH_SESSION = b"ps\necho still running\nping 2\nps\n"
 # ping and pong started over and over (more times than there are instance entries), a long ping, then ps.
 MANY_PINGS = b"ping 1\n" * 50 + b"ping\n" * 20 + b"ping 100000\nps\nping 1\nexit 3\n"
 
+# What the shell gets after the probe component has done its part (--with probe).
+PROBE_SESSION = b"ps\nping 3\nps\nexit 6\n"
+
 # A component replaced by crash (it faults at start): what the user sees, and what is left running.
 FAILURE_SESSION = b"ping 1\n" * 16 + b"ps\nping\nexit 4\n"
 
@@ -432,6 +435,21 @@ def many_pings(ctx):
     compare(ctx, "many_pings", run.out, "many_pings")
     if run.out.count(b"wrong answers") != 72 or b"ping: 100000 round trips to pong, 0 wrong answers" not in run.out:
         raise Failure("not every ping ran to its end:\n" + show(run.out))
+
+
+@case
+def probe(ctx):
+    """--with probe: wrong requests to the root task and the console (refused, and said), every instance entry in use, then the shell."""
+    run = ctx.run(["--deterministic", "--with", "probe"], PROBE_SESSION)
+    check_status(run, 6)
+    check_quiet(run)
+    compare(ctx, "probe", run.out, "probe")
+    for line in (b"probe: 13 pongs started, then error 10 (not enough memory)\r\n",
+                 b"root: cannot start 'pong': all 16 instances are in use (ps lists them)\r\n",
+                 b"probe: ps lists 4 threads\r\n",
+                 b"root: probe exited with status 3\r\n"):
+        if line not in run.out:
+            raise Failure("no %r in the transcript:\n%s" % (line, show(run.out)))
 
 
 @case
