@@ -11,7 +11,8 @@
  *   - root task: PS past the end and without its index word, a request it
  *     does not know, START of a component the system does not have, of one
  *     that is started at boot, with a name of 24 characters and no NUL,
- *     with the message cut short;
+ *     with the message cut short; POWER_OFF with a status above 255 and
+ *     without one (refused: the machine goes on);
  *   - every instance entry in use: pongs (each waits for a ping) until the
  *     root task says no, then ping, which needs two; then every pong told
  *     to stop, and ping started again in the entries they left;
@@ -104,6 +105,8 @@ static void probe_root(void)
     say("probe: START with a 24-character name: error %s\n", e(call(root, KAAL_ROOT_START, 4, long_name)));
     say("probe: START pong in 2 words: error %s\n", e(start_cut("pong", 2)));
     say("probe: START pong in 3 words (no argument string): error %s\n", e(start_cut("pong", 3)));
+    say("probe: root POWER_OFF with status 256: error %s\n", e(kaal_root_power_off(root, 256)));
+    say("probe: root POWER_OFF without its status word: error %s\n", e(call(root, KAAL_ROOT_POWER_OFF, 0, NULL)));
 }
 
 static void probe_instances(void)

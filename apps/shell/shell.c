@@ -29,7 +29,6 @@ struct shell {
     size_t dropped;   /* bytes of this line that were not printable ASCII */
     bool overflow;    /* the line grew past LINE_MAX */
     bool after_cr;    /* the last byte ended a line with CR: a LF right after it is the same Enter */
-    bool done;
 };
 
 static void out(struct shell *sh, const char *s)
@@ -183,8 +182,8 @@ static void cmd_exit(struct shell *sh, int argc, char **argv)
         return;
     }
     out(sh, "bye\n");
-    sh->done = true;
-    kaal_root_power_off(sh->root, (int)status);
+    int err = kaal_root_power_off(sh->root, (int)status);
+    outf(sh, "exit: the root task did not power off (error %d)\n", err);
 }
 
 static const struct command commands[] = {
@@ -251,8 +250,7 @@ static void end_line(struct shell *sh)
     sh->len = 0;
     sh->dropped = 0;
     sh->overflow = false;
-    if (!sh->done)
-        out(sh, PROMPT);
+    out(sh, PROMPT);
 }
 
 static void take_byte(struct shell *sh, unsigned char b)
@@ -295,7 +293,7 @@ int kaal_main(const struct kaal_env *env)
     if (sh.console == 0 || sh.input == 0 || sh.root == 0)
         return 1;
     out(&sh, "KaaL shell: 'help' lists the commands\n" PROMPT);
-    while (!sh.done) {
+    for (;;) {
         char buf[KAAL_CONSOLE_CHUNK];
         long n = kaal_console_read(sh.console, buf, sizeof buf);
         if (n < 0) {
@@ -306,8 +304,7 @@ int kaal_main(const struct kaal_env *env)
             kaal_wait(sh.input);
             continue;
         }
-        for (long i = 0; i < n && !sh.done; i++)
+        for (long i = 0; i < n; i++)
             take_byte(&sh, (unsigned char)buf[i]);
     }
-    return 0;
 }

@@ -84,13 +84,10 @@ int kaal_root_start(kaal_cptr_t root, const char *name, const char *args)
     return (int)kaal_msginfo_label(kaal_call(root, kaal_msginfo(KAAL_ROOT_START, 0, 0, words)));
 }
 
-_Noreturn void kaal_root_power_off(kaal_cptr_t root, int status)
+int kaal_root_power_off(kaal_cptr_t root, int status)
 {
-    for (;;) {
-        kaal_set_mr(0, (kaal_word_t)(long)status);
-        kaal_call(root, kaal_msginfo(KAAL_ROOT_POWER_OFF, 0, 0, 1));
-        kaal_yield();
-    }
+    kaal_set_mr(0, (kaal_word_t)(long)status);
+    return (int)kaal_msginfo_label(kaal_call(root, kaal_msginfo(KAAL_ROOT_POWER_OFF, 0, 0, 1)));
 }
 
 int kaal_console_write(kaal_cptr_t console, const char *buf, size_t len)

@@ -360,12 +360,12 @@ static void serve(struct system *sys, kaal_word_t badge, kaal_word_t info)
         answer(spawn(sys, name, args), 0);
         break;
     }
-    case KAAL_ROOT_POWER_OFF: {
-        /* Returns only if the kernel refused (a status above 255): tell the caller. */
-        int err = kaal_machine_power_off(KAAL_ROOT_SLOT_MACHINE, word(info, 0));
-        answer(err, 0);
+    case KAAL_ROOT_POWER_OFF:
+        /* Returns only if the kernel refused (a status above 255): tell the caller. No status: no power off. */
+        answer(kaal_msginfo_length(info) < 1 ? KAAL_ERR_TRUNCATED_MESSAGE
+                                              : kaal_machine_power_off(KAAL_ROOT_SLOT_MACHINE, word(info, 0)),
+               0);
         break;
-    }
     default:
         kaal_set_mr(0, KAAL_ILLEGAL_LABEL);
         kaal_reply(kaal_msginfo(KAAL_ERR_ILLEGAL_OPERATION, 0, 0, 1));

@@ -14,7 +14,7 @@ enum kaal_root_request {
     KAAL_ROOT_EXIT = 1,      /* MR0 = status; never answered */
     KAAL_ROOT_PS = 2,        /* MR0 = index; answer: MR0 = state, MR1 = priority, MR2.. = name; RANGE_ERROR past the end */
     KAAL_ROOT_START = 3,     /* MR0-MR2 = component name, MR3.. = argument string (NUL-padded); answer: OK or an error */
-    KAAL_ROOT_POWER_OFF = 4, /* MR0 = status; the machine stops */
+    KAAL_ROOT_POWER_OFF = 4, /* MR0 = status 0..255; the machine stops (answered only if it does not: an error) */
 };
 
 /* ps: a component that has ended (its status in priority's place). */
@@ -30,6 +30,7 @@ struct kaal_ps_entry {
 int kaal_root_ps(kaal_cptr_t root, kaal_word_t index, struct kaal_ps_entry *out);
 /* Start an instance of the component called name with an argument string (may be empty). */
 int kaal_root_start(kaal_cptr_t root, const char *name, const char *args);
-_Noreturn void kaal_root_power_off(kaal_cptr_t root, int status);
+/* Stop the machine with status 0..255. Returns only if the root task refused: the error code (RANGE_ERROR above 255). */
+int kaal_root_power_off(kaal_cptr_t root, int status);
 
 #endif
