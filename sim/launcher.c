@@ -73,7 +73,8 @@ static void usage(FILE *to)
                 "  --seed N         with --deterministic: where timeslices end (default 0)\n"
                 "  --components DIR the component shared objects (default: the build's)\n"
                 "  --ram MIB        guest RAM (default %u)\n"
-                "  --with NAME      also load component NAME (e.g. crash, which faults at start)\n"
+                "  --with NAME      also load component NAME (crash: faults at start; probe: asks the\n"
+                "                   root task and the console for wrong things and prints their answers)\n"
                 "  --log-rejections show the debug kernel's line for every refused invocation\n",
             RAM_MIB_DEFAULT);
 }
