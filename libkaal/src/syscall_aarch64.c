@@ -1,12 +1,10 @@
 /*
- * libkaal's syscall primitive on aarch64, for the qemu test root task (the
- * rest of libkaal, src/invocations.c, is linked as it is). The ABI
- * (docs/ABI.md, "Registers"): x7 number, x0 cap (badge back), x1 message
- * info, x2..x5 MR0..MR3; SVC #0. Each thread's IPC buffer address is in
- * TPIDR_EL0, which the kernel keeps per thread.
+ * The syscall primitive on aarch64 (docs/ABI.md, "Registers"): x7 number,
+ * x0 cap (badge back), x1 message info, x2..x5 MR0..MR3; SVC #0. Each
+ * thread's IPC buffer address is in TPIDR_EL0, which the thread's start code
+ * sets and the kernel keeps per thread (docs/aarch64.md).
  */
 #include <kaal/kaal.h>
-
 
 struct kaal_ipc_buffer *kaal_ipc_buffer(void)
 {
