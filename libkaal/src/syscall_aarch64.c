@@ -1,16 +1,22 @@
 /*
  * The syscall primitive on aarch64 (docs/ABI.md, "Registers"): x7 number,
- * x0 cap (badge back), x1 message info, x2..x5 MR0..MR3; SVC #0. Each
- * thread's IPC buffer address is in TPIDR_EL0, which the thread's start code
- * sets and the kernel keeps per thread (docs/aarch64.md).
+ * x0 cap (badge back), x1 message info, x2..x5 MR0..MR3; SVC #0.
+ *
+ * Each thread's IPC buffer address is the first word of its thread control
+ * block, the 16 bytes TPIDR_EL0 points to (docs/aarch64.md, "EL0 programs"):
+ * the AArch64 TLS ABI (variant 1) puts the thread-local data of a static
+ * local-exec program right after those 16 bytes and leaves them to the
+ * runtime, so picolibc's TLS (errno) and the IPC buffer live side by side.
+ * The thread's start code sets both (src/crt0_aarch64.S); the kernel keeps
+ * TPIDR_EL0 per thread.
  */
 #include <kaal/kaal.h>
 
 struct kaal_ipc_buffer *kaal_ipc_buffer(void)
 {
-    struct kaal_ipc_buffer *b;
-    __asm__ volatile("mrs %0, tpidr_el0" : "=r"(b));
-    return b;
+    struct kaal_ipc_buffer *const *tcb;
+    __asm__ volatile("mrs %0, tpidr_el0" : "=r"(tcb));
+    return *tcb;
 }
 
 kaal_word_t kaal_syscall(kaal_word_t sysno, kaal_cptr_t cap, kaal_word_t info, kaal_word_t *badge)

@@ -126,10 +126,20 @@ static void answer(uint64_t regs[6])
     regs[3] = pcsp[1];
 }
 
-static void handler_main(kaal_word_t ipc_buffer, kaal_word_t arg1, kaal_word_t arg2)
+/* Each thread's control block (TPIDR_EL0 points to it): its first word is the thread's IPC buffer. */
+struct thread_block {
+    kaal_word_t ipc_buffer, unused;
+};
+
+static void set_thread_block(kaal_word_t block)
+{
+    __asm__ volatile("msr tpidr_el0, %0" ::"r"(block));
+}
+
+static void handler_main(kaal_word_t block, kaal_word_t arg1, kaal_word_t arg2)
 {
     (void)arg1, (void)arg2;
-    __asm__ volatile("msr tpidr_el0, %0" ::"r"(ipc_buffer));
+    set_thread_block(block);
     uint64_t regs[6];
     regs[1] = kaal_recv(fault_ep, &regs[0]);
     for (unsigned i = 0; i < 4; i++)
@@ -163,10 +173,10 @@ static void spinner_main(kaal_word_t a0, kaal_word_t a1, kaal_word_t a2)
 
 static kaal_cptr_t pong_ep;
 
-static void pong_main(kaal_word_t ipc_buffer, kaal_word_t a1, kaal_word_t a2)
+static void pong_main(kaal_word_t block, kaal_word_t a1, kaal_word_t a2)
 {
     (void)a1, (void)a2;
-    __asm__ volatile("msr tpidr_el0, %0" ::"r"(ipc_buffer));
+    set_thread_block(block);
     kaal_word_t badge;
     kaal_recv(pong_ep, &badge);
     for (;;)
@@ -195,16 +205,23 @@ static uint64_t spinner_stack[2048] __attribute__((aligned(16)));
 
 /* ---- the tests ---- */
 
-/* A second thread in the root CNode and VSpace, at priority 255, its IPC buffer frame mapped at buffer_vaddr. */
+/*
+ * A second thread in the root CNode and VSpace, at priority 255, its IPC buffer frame mapped at buffer_vaddr;
+ * it starts with its control block (block->ipc_buffer = buffer_vaddr) as its argument.
+ */
 static int start_thread(kaal_cptr_t tcb, kaal_cptr_t frame, kaal_word_t buffer_vaddr,
-                        void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t), kaal_word_t sp)
+                        void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t), kaal_word_t sp,
+                        struct thread_block *block)
 {
+    block->ipc_buffer = buffer_vaddr;
     int err = kaal_frame_map(frame, KAAL_ROOT_SLOT_VSPACE, buffer_vaddr, KAAL_RIGHT_READ | KAAL_RIGHT_WRITE, 0, 0);
     err = err ? err : kaal_tcb_configure(tcb, KAAL_ROOT_SLOT_CNODE, KAAL_ROOT_SLOT_VSPACE, frame, 0, 0);
     err = err ? err : kaal_tcb_set_priority(tcb, KAAL_ROOT_SLOT_TCB, KAAL_MAX_PRIORITY);
-    err = err ? err : kaal_tcb_start(tcb, entry, sp, buffer_vaddr, 0, 0);
+    err = err ? err : kaal_tcb_start(tcb, entry, sp, (kaal_word_t)(uintptr_t)block, 0, 0);
     return err;
 }
+
+static struct thread_block handler_block, spinner_block, pong_block;
 
 static void null_read(void)
 {
@@ -268,7 +285,8 @@ int root_main(struct kaal_ipc_buffer *ipc, const struct kaal_bootinfo *bi)
     /* 8-12: faults, handled by the second thread. */
     fault_ep = ep;
     main_tcb = KAAL_ROOT_SLOT_TCB;
-    err = start_thread(handler, handler_frame, HANDLER_BUFFER, handler_main, STACK_TOP(handler_stack));
+    err = start_thread(handler, handler_frame, HANDLER_BUFFER, handler_main, STACK_TOP(handler_stack),
+                       &handler_block);
     err = err ? err : kaal_tcb_configure(KAAL_ROOT_SLOT_TCB, cn, KAAL_ROOT_SLOT_VSPACE, KAAL_ROOT_SLOT_IPC_BUFFER, 0, ep);
     check(err == KAAL_OK, "a handler thread, and the endpoint as this thread's fault handler", (uint64_t)err);
 
@@ -302,7 +320,8 @@ int root_main(struct kaal_ipc_buffer *ipc, const struct kaal_bootinfo *bi)
     check(kaal_ipc_buffer() == ipc, "TPIDR_EL0 is this thread's after six switches", (uint64_t)(uintptr_t)kaal_ipc_buffer());
 
     /* 16-17: timer preemption between two threads of the same priority, neither making syscalls. */
-    err = start_thread(spinner, spinner_frame, SPINNER_BUFFER, spinner_main, STACK_TOP(spinner_stack));
+    err = start_thread(spinner, spinner_frame, SPINNER_BUFFER, spinner_main, STACK_TOP(spinner_stack),
+                       &spinner_block);
     bad = err ? 0 : fp_until_changed(SEED_SPIN_MAIN, &spin_counters[0], SPIN_LIMIT);
     uint64_t rounds = spin_counters[0];
     int suspended = kaal_tcb_suspend(spinner);
@@ -317,7 +336,7 @@ int root_main(struct kaal_ipc_buffer *ipc, const struct kaal_bootinfo *bi)
     err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_TCB, 0, cn, 0, 0, pong, 1);
     err = err ? err : kaal_untyped_retype(ut, KAAL_OBJ_FRAME, KAAL_FRAME_BITS_SMALL, cn, 0, 0, pong_frame, 1);
     pong_ep = ep2;
-    err = err ? err : start_thread(pong, pong_frame, PONG_BUFFER, pong_main, STACK_TOP(pong_stack));
+    err = err ? err : start_thread(pong, pong_frame, PONG_BUFFER, pong_main, STACK_TOP(pong_stack), &pong_block);
     uint64_t null_ns = 0, call_ns = 0;
     if (err == KAAL_OK) {
         kaal_call(ep2, kaal_msginfo(0, 0, 0, 1)); /* the server is in ReplyRecv from here on */
