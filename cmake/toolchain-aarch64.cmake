@@ -1,12 +1,13 @@
 # Cross toolchain for the freestanding aarch64 kernel image (QEMU virt).
 #
 # Flags for everything built for aarch64: the kernel and the EL0 programs
-# (tests/qemu's root task) alike. What only the kernel needs
-# (-mgeneral-regs-only: the kernel never touches FP/SIMD registers, which
-# hold the user thread's state; -mstrict-align: its early code runs with the
-# MMU off, where all memory is Device memory) is in hal-aarch64/CMakeLists.txt,
-# so EL0 code may use FP/SIMD. Nothing from a C library is linked; libgcc
-# supplies the compiler's own helpers.
+# (the root task, the components, tests/qemu's root task) alike. What only the
+# kernel needs (-mgeneral-regs-only: the kernel never touches FP/SIMD
+# registers, which hold the user thread's state; -mstrict-align: its early
+# code runs with the MMU off, where all memory is Device memory) is in
+# hal-aarch64/CMakeLists.txt, so EL0 code may use FP/SIMD. No C library is
+# linked by default; libgcc supplies the compiler's own helpers. The
+# components add picolibc themselves (cmake/component.cmake).
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 
