@@ -37,4 +37,7 @@ _Noreturn void aarch64_el0_irq(void);
 /* The root task linked into this image (boot/root_image.S): an ELF file, empty if none. */
 extern const unsigned char aarch64_root_elf[], aarch64_root_elf_end[];
 
+/* The component table module linked into this image (boot/root_image.S), page-aligned; empty if none. */
+extern const unsigned char aarch64_components[], aarch64_components_end[];
+
 #endif

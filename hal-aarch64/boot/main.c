@@ -139,6 +139,71 @@ static bool dtb_module(const struct fdt *fdt, uint64_t dtb, uint64_t taken, uint
 }
 
 /*
+ * The component table linked into the image (boot/root_image.S) as a boot
+ * module (KAAL_MODULE_COMPONENTS): read-only frames for the root task, which
+ * checks what is inside. Its pages are the image's own, never the core's.
+ * False if the image has none.
+ */
+static bool components_module(struct boot_region *module)
+{
+    uint64_t start = kmap_paddr((uintptr_t)aarch64_components), end = kmap_paddr((uintptr_t)aarch64_components_end);
+    if (end == start)
+        return false;
+    *module = (struct boot_region){.kaddr = kmap_kaddr(start), .size = end - start, .module = KAAL_MODULE_COMPONENTS};
+    kprintf("KaaL: boot module: component table 0x%lx-0x%lx (%lu bytes), read-only for the root task\n", start,
+            (end + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1), end - start);
+    return true;
+}
+
+/*
+ * Devices whose registers the root task gets as device Untyped, by their
+ * compatible string: the UART (its console server drives it; the kernel
+ * writes its own lines to it too, docs/aarch64.md, "The UART") and the RTC.
+ * Not the GIC: the kernel's alone.
+ */
+static const char *const user_devices[] = {"arm,pl011", "arm,pl031"};
+#define MAX_USER_DEVICES (sizeof user_devices / sizeof user_devices[0])
+
+/*
+ * The register window of the first node compatible with `compat` as a
+ * device region: whole pages, outside RAM, in the root's address space
+ * (a node below a bus would need its "ranges"). False, after saying why
+ * unless the tree has no such node, if not.
+ */
+static bool device_region(const struct fdt *fdt, const char *compat, const struct kmap_range *ram, unsigned nram,
+                          struct boot_region *region)
+{
+    struct fdt_node node;
+    enum fdt_status st = fdt_find_compatible(fdt, compat, &node);
+    if (st == FDT_NOT_FOUND)
+        return false;
+    unsigned ac = 0, sc = 0;
+    const uint8_t *reg = NULL;
+    uint32_t len = 0;
+    uint64_t base = 0, size = 0;
+    if (st == FDT_OK && node.depth != 1)
+        st = FDT_ERR_VALUE;
+    if (st == FDT_OK)
+        st = fdt_node_cells(fdt, node.parent_off, &ac, &sc);
+    if (st == FDT_OK)
+        st = fdt_node_prop(fdt, node.off, "reg", &reg, &len);
+    if (st == FDT_OK)
+        st = fdt_reg_entry(reg, len, ac, sc, 0, &base, &size);
+    uint64_t start = base & ~(uint64_t)(PAGE_SIZE - 1), end = (base + size + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    bool ok = st == FDT_OK && size != 0 && end > start && end <= KMAP_PHYS_LIMIT;
+    for (unsigned i = 0; ok && i < nram; i++)
+        ok = end <= ram[i].base || ram[i].base + ram[i].size <= start;
+    if (!ok) {
+        kprintf("KaaL: device tree: %s: no usable register window (%s); the root task does not get it\n", compat,
+                st != FDT_OK ? fdt_status_name(st) : "empty, in RAM or beyond the linear map");
+        return false;
+    }
+    *region = (struct boot_region){.kaddr = kmap_kaddr(start), .size = end - start, .is_device = true};
+    kprintf("KaaL: device memory for the root task: %s 0x%lx-0x%lx\n", compat, start, end);
+    return true;
+}
+
+/*
  * The idle path: hal_cpu_idle waits in WFI with IRQs unmasked; the timer's
  * interrupt is taken at EL1 (vectors.S, el1_irq), which returns into
  * hal_cpu_idle with IRQs masked again, and the line is then pending for the
@@ -295,11 +360,17 @@ _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
     if (root_task_present() && !root_reserve(free_start, ram_end, &core_start))
         stop();
 
-    /* The RAM above the image, and the device tree as a boot module. */
-    struct boot_region regions[2] = {{.kaddr = kmap_kaddr(core_start), .size = ram_end - core_start}};
+    /* The RAM above the image; the device tree and the component table as boot modules; device memory. */
+    struct boot_region regions[3 + MAX_USER_DEVICES] = {{.kaddr = kmap_kaddr(core_start), .size = ram_end - core_start}};
     unsigned count = 1;
-    if (dtb_module(&fdt, dtb, kstart, ram_end, &regions[1]))
+    if (dtb_module(&fdt, dtb, kstart, ram_end, &regions[count]))
         count++;
+    if (components_module(&regions[count]))
+        count++;
+    for (unsigned i = 0; i < MAX_USER_DEVICES; i++) {
+        if (device_region(&fdt, user_devices[i], ram, nram, &regions[count]))
+            count++;
+    }
 
     /* kernel_boot asks for the line count and arms the first tick. */
     gic_init(&fdt);

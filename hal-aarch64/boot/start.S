@@ -21,9 +21,10 @@
 #define SCTLR_EL1_UCT (1 << 15)   /* EL0 may read CTR_EL0 (cache line sizes) */
 #define SCTLR_EL1_NTWI (1 << 16)  /* EL0 WFI does not trap */
 #define SCTLR_EL1_NTWE (1 << 18)  /* EL0 WFE does not trap */
+#define SCTLR_EL1_UCI (1 << 26)   /* EL0 may clean data cache lines by address (DC CVAU: code it wrote) */
 #define SCTLR_EL1_EARLY (SCTLR_EL1_RES1 | SCTLR_EL1_SA)
 #define SCTLR_EL1_ON (SCTLR_EL1_EARLY | SCTLR_EL1_M | SCTLR_EL1_C | SCTLR_EL1_I | SCTLR_EL1_SA0 | \
-                      SCTLR_EL1_DZE | SCTLR_EL1_UCT | SCTLR_EL1_NTWI | SCTLR_EL1_NTWE)
+                      SCTLR_EL1_DZE | SCTLR_EL1_UCT | SCTLR_EL1_NTWI | SCTLR_EL1_NTWE | SCTLR_EL1_UCI)
 #define CPACR_EL1_FPEN (3 << 20)  /* FP/SIMD does not trap at EL1 or EL0 */
 #define HCR_EL2_RW (1 << 31)      /* EL1 is AArch64 */
 #define CNTHCTL_EL1PCEN_PCTEN 3   /* EL1 may use the physical timer and counter */

@@ -72,9 +72,18 @@ kaal_word_t hal_vspace_user_top(void)
 bool hal_vspace_map(kaal_word_t asid, kaal_word_t vaddr, unsigned size_bits, kaal_word_t frame_kaddr,
                     unsigned flags)
 {
-    (void)asid, (void)vaddr, (void)size_bits, (void)frame_kaddr, (void)flags;
+    (void)asid, (void)vaddr, (void)size_bits, (void)frame_kaddr;
     /* An invalid entry turned valid: no TLB entry can hold the old one; the walker must see the store. */
     __asm__ volatile("dsb ishst" ::: "memory");
+    /*
+     * An executable mapping: whoever wrote the code cleaned it to the point
+     * of unification (EL0 may: DC CVAU, SCTLR_EL1.UCI), but only EL1 can
+     * drop what the instruction cache may still hold of the frame's former
+     * contents, wherever a VIPT cache indexed it. Once per executable
+     * mapping, so a component's start costs a few.
+     */
+    if (flags & HAL_MAP_EXEC)
+        __asm__ volatile("ic ialluis\n\tdsb ish\n\tisb" ::: "memory");
     return true;
 }
 

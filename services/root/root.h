@@ -46,6 +46,14 @@ int vm_map(struct root_alloc *a, kaal_cptr_t ut, kaal_cptr_t vspace, kaal_cptr_t
 /* Map frame somewhere in the root task's own address space; NULL on failure. */
 void *vm_map_own(struct root_alloc *a, kaal_cptr_t frame, kaal_word_t rights);
 
+/*
+ * Instructions written through [p, p + len) of the root task's own address
+ * space: clean them from the data cache to where instruction fetch sees
+ * them (aarch64: DC CVAU; the kernel invalidates the instruction cache when
+ * it maps a frame executable). Nothing to do on the sim.
+ */
+void vm_clean_for_code(const void *p, size_t len);
+
 /* ---- the device tree (devices.c) ---- */
 
 struct device_info {
@@ -87,7 +95,13 @@ struct instance {
 
 struct system;
 
-/* The image called name in the component table, or NULL. */
+/*
+ * Is the component table usable: there, its magic, its entries and their
+ * images inside the module the machine gave? Says on the console why not.
+ */
+bool components_usable(struct system *sys);
+
+/* The image called name in the component table (once components_usable said yes), or NULL. */
 const struct kaal_component_image *component_image(const struct kaal_component_table *t, const char *name);
 
 /*

@@ -10,21 +10,36 @@
  *   0x10000..0x14000  stack (the sim runs component code on its host
  *                     thread's stack; aarch64 uses this one)
  *   0x100000..        device registers the spec maps, a page each
+ *   0x200000..        aarch64: the segments of its ELF image, up to 1 GiB
+ *
+ * Where the component table gives an image (aarch64), the component's ELF
+ * file is loaded: checked by elf_parse, then every page of every segment is
+ * a frame retyped from the instance's untyped, filled through a scratch
+ * mapping in the root task's own address space and mapped into the
+ * component's with the segment's rights. Where it gives only an entry
+ * address (the sim, whose launcher has loaded the code), the thread starts
+ * there.
  */
 #include <string.h>
 
+#include "elf.h"
 #include "root.h"
 #include "system.h"
 
-#define INSTANCE_UNTYPED_BITS 17u /* 128 KiB: CNode 16 KiB, TCB 2 KiB, 4 tables, 6 frames */
+#define INSTANCE_UNTYPED_BITS 17u /* 128 KiB: CNode 16 KiB, TCB 2 KiB, 5 tables, 6 frames and the image's */
 #define COMPONENT_CNODE_RADIX 8u
 #define IPC_BUFFER_VADDR 0x1000u
 #define ENV_VADDR 0x2000u
 #define STACK_VADDR 0x10000u
 #define STACK_PAGES 4u
 #define DEVICE_VADDR 0x100000u
-/* Where the root task maps an environment page while it writes it. */
+/* Where a component's ELF segments may lie: above its first 2 MiB, within its first GiB (one PageDir). */
+#define IMAGE_LOW 0x200000u
+#define IMAGE_HIGH 0x40000000u
+/* Where the root task maps an environment page or a page of an image while it writes it. */
 #define ENV_SCRATCH_VADDR 0x0ff00000u
+#define LOAD_SCRATCH_VADDR 0x0ff01000u
+#define PAGE 4096u
 
 static kaal_cptr_t next_slot(struct instance *in)
 {
@@ -40,6 +55,37 @@ const struct kaal_component_image *component_image(const struct kaal_component_t
             return &t->images[i];
     }
     return NULL;
+}
+
+bool components_usable(struct system *sys)
+{
+    const struct kaal_boot_module *m = kaal_bootinfo_module(sys->alloc.bi, KAAL_MODULE_COMPONENTS);
+    const struct kaal_component_table *t = sys->images;
+    if (m == NULL || t == NULL) {
+        root_log(sys, "root: the machine gave no component table; powering off (status %d)\n", ROOT_STATUS_NO_COMPONENTS);
+        return false;
+    }
+    kaal_word_t header = sizeof *t, entry = sizeof t->images[0];
+    const char *why = NULL;
+    if (m->size < header)
+        why = "shorter than its header";
+    else if (t->magic != KAAL_COMPONENTS_MAGIC)
+        why = "no component table magic";
+    else if (t->count > (m->size - header) / entry)
+        why = "more entries than its bytes hold";
+    for (kaal_word_t i = 0; why == NULL && i < t->count; i++) {
+        const struct kaal_component_image *img = &t->images[i];
+        if (img->image_offset > m->size || img->image_size > m->size - img->image_offset)
+            why = "an image lies past its end";
+        else if (memchr(img->name, '\0', sizeof img->name) == NULL)
+            why = "a name without its end";
+    }
+    if (why != NULL) {
+        root_log(sys, "root: the component table (%lu bytes) is unusable: %s; powering off (status %d)\n",
+                 (unsigned long)m->size, why, ROOT_STATUS_NO_COMPONENTS);
+        return false;
+    }
+    return true;
 }
 
 static struct instance *free_instance(struct system *sys)
@@ -130,6 +176,76 @@ static int grant(struct system *sys, struct instance *in, const struct grant *g,
     return KAAL_OK;
 }
 
+/* Map frame into the instance's vspace, making the missing page tables from its own untyped. */
+static int map_in(struct instance *in, kaal_cptr_t vspace, kaal_cptr_t frame, kaal_word_t vaddr, kaal_word_t rights,
+                  kaal_word_t attributes)
+{
+    for (unsigned tries = 0; tries <= 3; tries++) {
+        int err = kaal_frame_map(frame, vspace, vaddr, rights, attributes, NULL);
+        if (err != KAAL_ERR_FAILED_LOOKUP || kaal_get_mr(1) != KAAL_LOOKUP_MISSING_TABLE)
+            return err;
+        kaal_word_t level = kaal_get_mr(2);
+        if (level < 1 || level > 3)
+            return KAAL_ERR_FAILED_LOOKUP;
+        kaal_word_t type = level == 1 ? KAAL_OBJ_PAGE_UPPER_DIR : level == 2 ? KAAL_OBJ_PAGE_DIR : KAAL_OBJ_PAGE_TABLE;
+        kaal_word_t span = (kaal_word_t)1 << (12u + 9u * (4u - (unsigned)level));
+        err = KAAL_OK;
+        kaal_cptr_t table = make(in, type, 0, &err);
+        err = err ? err : kaal_page_table_map(table, vspace, vaddr & ~(span - 1));
+        if (err != KAAL_OK)
+            return err;
+    }
+    return KAAL_ERR_FAILED_LOOKUP;
+}
+
+/* Why the last image could not be loaded (for start_instance's message), or NULL. */
+static const char *image_problem;
+
+/*
+ * Load the component's ELF image into vspace; *entry: where it starts.
+ * An image the table or elf_parse finds unusable sets image_problem.
+ */
+static int load_image(struct system *sys, struct instance *in, kaal_cptr_t vspace,
+                      const struct kaal_component_image *img, kaal_word_t *entry)
+{
+    static struct elf_image elf;
+    const uint8_t *file = (const uint8_t *)sys->images + img->image_offset;
+    enum elf_status st = elf_parse(file, img->image_size, IMAGE_LOW, IMAGE_HIGH, &elf);
+    if (st != ELF_OK) {
+        image_problem = elf_status_name(st);
+        return KAAL_ERR_INVALID_ARGUMENT;
+    }
+    for (unsigned i = 0; i < elf.count; i++) {
+        const struct elf_segment *seg = &elf.segments[i];
+        kaal_word_t rights = KAAL_RIGHT_READ | (seg->flags & ELF_SEGMENT_WRITE ? KAAL_RIGHT_WRITE : 0);
+        kaal_word_t attributes = seg->flags & ELF_SEGMENT_EXEC ? KAAL_MAP_EXECUTABLE : 0;
+        for (kaal_word_t va = seg->vaddr & ~(kaal_word_t)(PAGE - 1); va < seg->vaddr + seg->memsz; va += PAGE) {
+            int err = KAAL_OK;
+            kaal_cptr_t frame = make(in, KAAL_OBJ_FRAME, KAAL_FRAME_BITS_SMALL, &err);
+            void *own = NULL;
+            err = err ? err
+                      : vm_map(&sys->alloc, 0, KAAL_ROOT_SLOT_VSPACE, frame, LOAD_SCRATCH_VADDR,
+                               KAAL_RIGHT_READ | KAAL_RIGHT_WRITE, &own);
+            if (err != KAAL_OK)
+                return err;
+            /* The file's bytes inside this page; the rest stays zero (a new frame reads as zero). */
+            kaal_word_t lo = va > seg->vaddr ? va : seg->vaddr, hi = seg->vaddr + seg->filesz;
+            if (hi > va + PAGE)
+                hi = va + PAGE;
+            if (lo < hi)
+                memcpy((char *)own + (lo - va), file + seg->offset + (lo - seg->vaddr), hi - lo);
+            if (attributes & KAAL_MAP_EXECUTABLE)
+                vm_clean_for_code(own, PAGE);
+            err = kaal_frame_unmap(frame);
+            err = err ? err : map_in(in, vspace, frame, va, rights, attributes);
+            if (err != KAAL_OK)
+                return err;
+        }
+    }
+    *entry = elf.entry;
+    return KAAL_OK;
+}
+
 /* Fill the environment page through a mapping of our own, then hand it over read-only. */
 static int write_env(struct system *sys, struct instance *in, kaal_cptr_t vspace, const struct kaal_env *env,
                      void **env_pointer)
@@ -171,6 +287,9 @@ static int build(struct system *sys, struct instance *in, const struct component
     err = kaal_cnode_mint(ROOT_CNODE, cnode, ROOT_DEPTH, ROOT_CNODE, cnode_raw, ROOT_DEPTH, KAAL_RIGHTS_ALL,
                           KAAL_CNODE_DATA(0, 64 - COMPONENT_CNODE_RADIX));
     err = err ? err : build_vspace(in, vspace, &ipc_buffer);
+    kaal_word_t entry = img->entry;
+    if (err == KAAL_OK && img->image_size != 0)
+        err = load_image(sys, in, vspace, img, &entry);
 
     kaal_word_t cslot = 1, device_vaddr = DEVICE_VADDR;
     struct grant root_grant = {.name = KAAL_ENV_CAP_ROOT, .kind = GRANT_ROOT, .rights = KAAL_RIGHT_WRITE};
@@ -191,8 +310,9 @@ static int build(struct system *sys, struct instance *in, const struct component
         return err;
     in->tcb = tcb;
     in->state = INSTANCE_RUNNING;
-    return kaal_tcb_start(tcb, (void (*)(kaal_word_t, kaal_word_t, kaal_word_t))(uintptr_t)img->entry,
-                          STACK_VADDR + STACK_PAGES * 4096u, (kaal_word_t)(uintptr_t)env_pointer, 0, 0);
+    /* entry(env, IPC buffer, 0): the aarch64 start file points its thread control block at the buffer. */
+    return kaal_tcb_start(tcb, (void (*)(kaal_word_t, kaal_word_t, kaal_word_t))(uintptr_t)entry,
+                          STACK_VADDR + STACK_PAGES * 4096u, (kaal_word_t)(uintptr_t)env_pointer, IPC_BUFFER_VADDR, 0);
 }
 
 /* One instance of spec in a free entry; *out: the instance, running. */
@@ -226,9 +346,13 @@ static int start_instance(struct system *sys, const struct component_spec *spec,
     in->status = 0;
     in->partner = NULL;
     in->serves_partner = false;
+    image_problem = NULL;
     int err = build(sys, in, spec, img, args);
     if (err != KAAL_OK) {
-        root_log(sys, "root: cannot start '%s': %s (error %d)\n", spec->name, root_error_name(err), err);
+        if (image_problem != NULL)
+            root_log(sys, "root: cannot start '%s': its image is unusable: %s\n", spec->name, image_problem);
+        else
+            root_log(sys, "root: cannot start '%s': %s (error %d)\n", spec->name, root_error_name(err), err);
         reclaim(sys, in, -1);
         return err;
     }

@@ -384,10 +384,12 @@ __attribute__((visibility("default"))) void kaal_root_main(kaal_word_t ipc_buffe
     sys.endpoint = alloc_slot(&sys.alloc);
     int err = sys.endpoint ? alloc_object(&sys.alloc, KAAL_OBJ_ENDPOINT, 0, sys.endpoint) : KAAL_ERR_NOT_ENOUGH_MEMORY;
     err = err ? err : make_objects(&sys);
-    if (err != KAAL_OK || sys.images == NULL || sys.images->magic != KAAL_COMPONENTS_MAGIC) {
-        /* Without a console there is no one to tell but the kernel's log: power off with the reason as status. */
-        kaal_power_off(err != KAAL_OK ? ROOT_STATUS_BOOT_ERROR + err : ROOT_STATUS_NO_COMPONENTS);
+    if (err != KAAL_OK) {
+        /* Without a UART there is no one to tell but the kernel's log: power off with the reason as status. */
+        kaal_power_off(ROOT_STATUS_BOOT_ERROR + err);
     }
+    if (!components_usable(&sys)) /* it says why, through the UART */
+        kaal_power_off(ROOT_STATUS_NO_COMPONENTS);
     sys.console = system_object(&sys, "console_ep");
     for (const struct component_spec *s = system_components; s->name != NULL; s++) {
         if (!s->at_boot || (component_image(sys.images, s->name) == NULL && !s->essential))

@@ -51,3 +51,18 @@ void *vm_map_own(struct root_alloc *a, kaal_cptr_t frame, kaal_word_t rights)
     next += 4096;
     return p;
 }
+
+void vm_clean_for_code(const void *p, size_t len)
+{
+#if defined(__aarch64__)
+    /* CTR_EL0.DminLine: log2 of the smallest data cache line in words (EL0 may read it: SCTLR_EL1.UCT). */
+    kaal_word_t ctr;
+    __asm__ volatile("mrs %0, ctr_el0" : "=r"(ctr));
+    kaal_word_t line = (kaal_word_t)4 << ((ctr >> 16) & 0xf);
+    for (kaal_word_t a = (kaal_word_t)(uintptr_t)p & ~(line - 1); a < (kaal_word_t)(uintptr_t)p + len; a += line)
+        __asm__ volatile("dc cvau, %0" ::"r"(a) : "memory");
+    __asm__ volatile("dsb ish" ::: "memory");
+#else
+    (void)p, (void)len;
+#endif
+}
