@@ -4,16 +4,27 @@
 Runs QEMU with the guest's serial console on this process's stdout (streamed
 as it comes), waits for QEMU to exit (the kernel powers off through PSCI) and
 then checks that every --expect string appeared in the output. Used by the
-CTest tests labelled qemu and by ./kaal run (--interactive).
+CTest tests labelled qemu, by ./kaal run --target qemu (--interactive) and
+./kaal debug --target qemu (--interactive -- -S -gdb ...).
 
 With --semihosting the guest (EL0 included) may print and exit through Arm
 semihosting: QEMU then exits with the status the guest gave. With --tap the
 output must hold a TAP plan (1..N) and N test lines, all "ok" (the qemu
 user-mode test prints them).
 
+PSCI has no exit status, so the kernel prints the status it powers off with
+as its last line ("KaaL: power off, status N"); with --status-from-console
+that number is the exit status when QEMU itself exited 0.
+
+--interactive: the guest's serial on this terminal, QEMU's monitor behind
+Ctrl-A (Ctrl-A x quits; -nographic); when standard input is no terminal
+(a pipe, a file) the serial alone is on stdin and stdout, so every byte of
+the input reaches the guest, Ctrl-A too.
+
 Exit status:
   QEMU's own status (0 after a PSCI power-off, the guest's after a
-  semihosting exit) if every expectation was met;
+  semihosting exit) if every expectation was met, or the guest's power-off
+  status with --status-from-console;
   1   an --expect string never appeared (each missing one is named), or the
       TAP output was incomplete or had a failure;
   124 --timeout seconds passed and QEMU was killed;
@@ -24,8 +35,10 @@ import os
 import re
 import selectors
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 QEMU = "qemu-system-aarch64"
@@ -52,7 +65,10 @@ def parse_args(argv):
     p.add_argument("--expect", action="append", default=[], metavar="STRING",
                    help="a string the console output must contain (repeatable)")
     p.add_argument("--interactive", action="store_true",
-                   help="exec QEMU with the terminal attached (Ctrl-A x quits)")
+                   help="QEMU with the terminal attached (Ctrl-A x quits); the serial alone on stdin and "
+                        "stdout when stdin is no terminal")
+    p.add_argument("--status-from-console", action="store_true",
+                   help="exit with the status of the kernel's last 'KaaL: power off, status N' line")
     p.add_argument("--qemu", default=QEMU, help=f"the QEMU binary (default: {QEMU} on PATH)")
     if "--" in argv:
         cut = argv.index("--")
@@ -66,11 +82,22 @@ def parse_args(argv):
     return args, extra
 
 
-def qemu_command(qemu, args, extra):
+POWER_OFF = re.compile(rb"KaaL: power off, status (-?\d+)\r?\n")
+
+
+def console_status(output):
+    """The status of the last 'KaaL: power off, status N' line in output, or None."""
+    found = POWER_OFF.findall(output)
+    return int(found[-1]) & 0xFF if found else None
+
+
+def qemu_command(qemu, args, extra, serial_only=False):
+    """The QEMU command line. serial_only: the guest's serial alone on stdio (no monitor, no Ctrl-A)."""
     machine = f"virt,gic-version={args.gic_version}"
     if args.el2:
         machine += ",virtualization=on"
-    cmd = [qemu, "-M", machine, "-cpu", "cortex-a53", "-m", "128M", "-nographic",
+    console = ["-display", "none", "-monitor", "none", "-serial", "stdio"] if serial_only else ["-nographic"]
+    cmd = [qemu, "-M", machine, "-cpu", "cortex-a53", "-m", "128M", *console,
            "-no-reboot", "-kernel", args.kernel]
     if args.dtb:
         cmd += ["-dtb", args.dtb]
@@ -102,11 +129,10 @@ def check_tap(text):
     return problems
 
 
-def run(cmd, timeout):
+def run(cmd, timeout, stdin=subprocess.DEVNULL):
     """Run QEMU, stream its output, return (status or None on timeout, output)."""
     out = bytearray()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = None if timeout is None else time.monotonic() + timeout
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
@@ -152,9 +178,9 @@ def main(argv):
         if path is not None and not os.path.isfile(path):
             print(f"run_qemu: {what} {path} does not exist", file=sys.stderr)
             return EXIT_EXPECT
-    cmd = qemu_command(qemu, args, extra)
     if args.interactive:
-        os.execv(qemu, cmd)
+        return interactive(qemu, args, extra)
+    cmd = qemu_command(qemu, args, extra)
 
     print("run_qemu: " + " ".join(cmd), flush=True)
     start = time.monotonic()
@@ -184,7 +210,94 @@ def main(argv):
             print(f"run_qemu:   {p}", file=sys.stderr)
         return status if status else EXIT_EXPECT
     print(f"run_qemu: QEMU exited with status {status} after {elapsed:.2f} s", flush=True)
+    if args.status_from_console and status == 0:
+        guest = console_status(out)
+        if guest is None:
+            print("run_qemu: FAIL: no 'KaaL: power off, status N' line", file=sys.stderr)
+            return EXIT_EXPECT
+        return guest
     return status
+
+
+# After the end of a piped input, a guest that prints nothing for this long is taken to be idle.
+IDLE_AFTER_INPUT = 2.0
+
+
+def forward_input(proc, started, ended):
+    """Copy this process's stdin to QEMU's, from the guest's first output on (started), then close it."""
+    started.wait()
+    try:
+        while True:
+            data = os.read(0, 65536)
+            if not data:
+                break
+            proc.stdin.write(data)
+            proc.stdin.flush()
+    except (BrokenPipeError, OSError):
+        pass
+    finally:
+        ended.set()
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+
+
+def run_piped(cmd):
+    """
+    QEMU with this process's stdin (no terminal) fed to the guest's serial, its output streamed;
+    (status, output). The input waits for the guest's first output: QEMU's PL011 holds one byte
+    until the kernel has turned its FIFOs on (boot/start.S), and drops it then. Once the input
+    has ended and the guest has been quiet for IDLE_AFTER_INPUT seconds, QEMU is stopped: the
+    guest cannot hear that the input has ended.
+    """
+    out = bytearray()
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    started, ended = threading.Event(), threading.Event()
+    threading.Thread(target=forward_input, args=(proc, started, ended), daemon=True).start()
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    fd = proc.stdout.fileno()
+    try:
+        while True:
+            if not sel.select(IDLE_AFTER_INPUT):
+                if ended.is_set():
+                    print("run_qemu: the input has ended and the guest is idle: stopping QEMU", file=sys.stderr)
+                    proc.terminate()
+                    proc.wait()
+                    return 0, bytes(out)
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            out += chunk
+            started.set()
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+        return proc.wait(), bytes(out)
+    finally:
+        started.set()
+        sel.close()
+        proc.stdout.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def interactive(qemu, args, extra):
+    """QEMU on this terminal (or the serial alone on a stdin that is no terminal) until it exits."""
+    terminal = os.isatty(0)
+    cmd = qemu_command(qemu, args, extra, serial_only=not terminal)
+    if terminal and not args.status_from_console:
+        os.execv(qemu, cmd)
+    # The output passes through here, so the power-off line can give the status. Ctrl-C reaches
+    # QEMU (its terminal's signal), which ends; this process waits for that rather than dying first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    status, out = run(cmd, None, stdin=None) if terminal else run_piped(cmd)
+    if status != 0 or not args.status_from_console:
+        return status
+    guest = console_status(out)
+    return 0 if guest is None else guest
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@
 
 #include "boot/boot.h"
 #include "boot/root.h"
+#include "dev/console.h"
 #include "dev/gic.h"
 #include "dev/psci.h"
 #include "dev/timer.h"
@@ -136,6 +137,28 @@ static bool dtb_module(const struct fdt *fdt, uint64_t dtb, uint64_t taken, uint
     kprintf("KaaL: boot module: device tree 0x%lx-0x%lx (%u bytes), read-only for the root task\n", dtb, end,
             fdt->size);
     return true;
+}
+
+/* Is `word` one of the space-separated words of /chosen/bootargs (QEMU's -append)? */
+static bool boot_argument(const struct fdt *fdt, const char *word)
+{
+    const uint8_t *v;
+    uint32_t len;
+    if (fdt_get_prop(fdt, "/chosen", "bootargs", &v, &len) != FDT_OK)
+        return false;
+    unsigned n = 0;
+    while (word[n] != '\0')
+        n++;
+    for (uint32_t i = 0; i < len; i++) {
+        if (i > 0 && v[i - 1] != ' ')
+            continue;
+        uint32_t j = 0;
+        while (j < n && i + j < len && v[i + j] == (uint8_t)word[j])
+            j++;
+        if (j == n && (i + j == len || v[i + j] == ' ' || v[i + j] == '\0'))
+            return true;
+    }
+    return false;
 }
 
 /*
@@ -389,6 +412,11 @@ _Noreturn void aarch64_boot(uint64_t x0, unsigned entry_el)
     }
     if (!root_start())
         stop();
+    if (!boot_argument(&fdt, "kaal.log_rejections")) {
+        kprintf("KaaL: from here on the rejection lines of a debug kernel are muted (boot argument "
+                "kaal.log_rejections shows them)\n");
+        console_mute_rejections(true);
+    }
     kprintf("KaaL: boot took %lu us; starting the root task at EL0\n", hal_timer_now_ns() / 1000);
     hal_return_to_user();
 }

@@ -33,6 +33,8 @@
 #define MPIDR_AFF_MASK 0xff00ffffff /* Aff3..Aff0 */
 #define PL011_DR 0x09000000       /* physical: only used with the MMU off */
 #define PL011_FR_OFF 0x18
+#define PL011_LCR_H_OFF 0x2c
+#define PL011_LCR_H_FEN_8BIT 0x70 /* FEN (bit 4), WLEN 8 bits (bits 5-6) */
 
     .section .text.boot, "ax"
     .global _start
@@ -42,6 +44,17 @@ _start:
     ldr     x20, =MPIDR_AFF_MASK
     tst     x19, x20
     b.ne    park
+
+    /*
+     * The UART's FIFOs on (LCR_H: FEN, 8 bits) before anything else, as the
+     * console server sets them later: QEMU's PL011 empties its receive FIFO
+     * whenever FEN changes, and without FEN it holds one byte, so a byte
+     * typed (or piped) at power-on would be lost when the server turned FEN
+     * on. x0 (the device tree) is kept.
+     */
+    ldr     x1, =PL011_DR
+    mov     w2, #PL011_LCR_H_FEN_8BIT
+    str     w2, [x1, #PL011_LCR_H_OFF]
 
     mov     x19, x0                 /* the device tree pointer, kept across the drop */
     mrs     x20, CurrentEL

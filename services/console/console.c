@@ -109,6 +109,15 @@ int kaal_main(const struct kaal_env *env)
         return 1; /* the root task reports which component ended, and with what */
     pl011_uart_init(&c.uart, regs);
     kaal_irq_handler_ack(c.irq);
+    /*
+     * Bytes that arrived before the receiver's interrupt was enabled raise
+     * none later (QEMU's PL011 raises it when its FIFO stops being empty, and
+     * the init above cleared what was pending): take them now.
+     */
+    if (pl011_uart_rx_ready(&c.uart)) {
+        c.irq_pending = true;
+        take_input(&c);
+    }
     for (;;) {
         kaal_word_t badge = 0;
         kaal_word_t info = kaal_recv(ep, &badge);
