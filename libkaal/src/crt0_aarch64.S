@@ -31,10 +31,13 @@
 #error "build with KAAL_CRT_ROOT or KAAL_CRT_COMPONENT"
 #endif
 
+    .cfi_sections .debug_frame
     .section .text.start, "ax"
     .global _start
     .type _start, %function
 _start:
+    .cfi_startproc
+    .cfi_undefined x30              /* the outermost frame: debuggers stop unwinding here */
     adrp    x9, __kaal_thread_block
     add     x9, x9, :lo12:__kaal_thread_block
     str     KAAL_CRT_IPC_BUFFER, [x9]
@@ -49,4 +52,5 @@ _start:
     mov     x2, #0
     bl      KAAL_CRT_MAIN
     udf     #0
+    .cfi_endproc
     .size _start, . - _start
