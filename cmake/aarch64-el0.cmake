@@ -37,3 +37,6 @@ foreach(h libfdt.h libfdt_env.h fdt.h)
 endforeach()
 set(KAAL_LIBFDT_INCLUDE ${CMAKE_BINARY_DIR}/libfdt-include CACHE PATH "libfdt's headers, alone" FORCE)
 message(STATUS "libfdt for aarch64: ${KAAL_LIBFDT}")
+
+# tools/pack_components.py strips each program after its link (cmake/component.cmake).
+find_package(Python3 COMPONENTS Interpreter REQUIRED)

@@ -36,7 +36,14 @@ function(kaal_component name)
             OUTPUT_NAME ${name}.elf
             RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/components
             KAAL_ELF ${CMAKE_BINARY_DIR}/components/${name}.elf
+            KAAL_ELF_STRIPPED ${CMAKE_BINARY_DIR}/components/${name}.stripped.elf
             LINK_DEPENDS ${KAAL_AARCH64_PROGRAM_LD})
+        # What a loader reads of it, no more (a kernel image carries the root task's this way).
+        add_custom_command(TARGET ${name} POST_BUILD
+            COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tools/pack_components.py
+                    --strip $<TARGET_FILE:${name}> --output ${CMAKE_BINARY_DIR}/components/${name}.stripped.elf
+            BYPRODUCTS ${CMAKE_BINARY_DIR}/components/${name}.stripped.elf
+            VERBATIM)
         set_property(GLOBAL APPEND PROPERTY KAAL_COMPONENTS ${name})
         return()
     endif()

@@ -22,6 +22,10 @@ executables, segments inside the file, no two sharing a page.
 
     pack_components.py --output components.img console=console.elf shell=shell.elf ...
     pack_components.py --list components.img
+    pack_components.py --strip root.elf --output root.stripped.elf
+
+--strip writes one ELF file so stripped (the build links the root task's
+into the kernel image this way).
 
 Python 3 standard library only. Exit status 0, or 1 with a message naming
 the file and what is wrong with it.
@@ -144,11 +148,23 @@ def main(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--output", help="the module file to write")
     p.add_argument("--list", metavar="MODULE", help="print what a module holds instead")
+    p.add_argument("--strip", metavar="ELF", help="write this ELF file stripped to --output instead")
     p.add_argument("components", nargs="*", metavar="NAME=ELF", help="a component's name and its ELF file")
     args = p.parse_args(argv)
     try:
         if args.list:
             describe(args.list)
+            return 0
+        if args.strip:
+            if not args.output or args.components:
+                p.error("--strip takes one ELF and --output")
+            try:
+                with open(args.strip, "rb") as f:
+                    data = f.read()
+            except OSError as e:
+                raise PackError(f"{args.strip}: {e.strerror}") from None
+            with open(args.output, "wb") as f:
+                f.write(strip(args.strip, data)[1])
             return 0
         if not args.output or not args.components:
             p.error("--output and at least one NAME=ELF are needed (or --list MODULE)")
