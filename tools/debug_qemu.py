@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Debug a KaaL kernel image on QEMU with gdb-multiarch: QEMU's gdb stub, the symbols loaded.
+"""Debug a KaaL kernel image on QEMU with gdb-multiarch: QEMU's gdb server, the symbols loaded.
 
 Starts qemu-system-aarch64 -M virt stopped at the first instruction (-S),
-its gdb stub on a Unix socket, the guest's serial on a pseudo-terminal
+its gdb server on a Unix socket, the guest's serial on a pseudo-terminal
 whose name it prints (attach a terminal program to it to use the shell:
-`screen /dev/pts/N`; `cat /dev/pts/N` only reads), then gdb-multiarch with
+`screen /dev/pts/N`; `cat /dev/pts/N` only reads; where there are no
+pseudo-terminals, to debug-serial.txt beside the image), then gdb-multiarch with
 the kernel's symbols and one EL0 program's (the root task's by default:
 every component is linked at the same address, so gdb holds one at a time;
 `add-symbol-file build/aarch64/components/<name>.elf` switches), connected.
@@ -59,25 +60,37 @@ def main(argv):
             return 1
     workdir = tempfile.mkdtemp(prefix="kaal-debug-")
     sock = os.path.join(workdir, "gdb.sock")
+    # Without pseudo-terminals (a chroot without /dev/pts) the serial goes to a file beside the image.
+    serial_file = None
+    try:
+        for fd in os.openpty():
+            os.close(fd)
+        serial = "pty,id=serial0"
+    except OSError as e:
+        serial_file = os.path.join(os.path.dirname(os.path.abspath(args.kernel)), "debug-serial.txt")
+        serial = f"file,id=serial0,path={serial_file}"
+        print(f"debug_qemu: no pseudo-terminal here ({e.strerror}): the guest's serial goes to {serial_file}",
+              flush=True)
     cmd = [qemu, "-M", f"virt,gic-version={args.gic_version}", "-cpu", "cortex-a53", "-m", "128M",
            "-display", "none", "-monitor", "none", "-no-reboot", "-kernel", args.kernel,
-           "-chardev", "pty,id=serial0", "-serial", "chardev:serial0",
+           "-chardev", serial, "-serial", "chardev:serial0",
            "-chardev", f"socket,id=gdb0,path={sock},server=on,wait=off", "-gdb", "chardev:gdb0", "-S"]
     print("debug_qemu: " + " ".join(cmd), flush=True)
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         # QEMU names the pseudo-terminal before it starts the machine.
-        line = proc.stdout.readline().decode(errors="replace")
+        line = "" if serial_file else proc.stdout.readline().decode(errors="replace")
         m = re.search(r"(/dev/pts/\d+)", line)
         deadline = time.monotonic() + 10
         while not os.path.exists(sock) and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
-        if m is None or not os.path.exists(sock):
+        if (m is None and serial_file is None) or not os.path.exists(sock):
             rest = proc.stdout.read().decode(errors="replace") if proc.poll() is not None else ""
-            print(f"debug_qemu: QEMU did not start its serial and gdb stub: {line}{rest}", file=sys.stderr)
+            print(f"debug_qemu: QEMU did not start its serial and gdb server: {line}{rest}", file=sys.stderr)
             return 1
-        print(f"debug_qemu: the guest's serial is {m.group(1)} (screen {m.group(1)} to use the shell); "
-              "QEMU waits for gdb's continue", flush=True)
+        if m is not None:
+            print(f"debug_qemu: the guest's serial is {m.group(1)} (screen {m.group(1)} to use the shell); "
+                  "QEMU waits for gdb's continue", flush=True)
         gdb_cmd = [gdb, "-q", "-ex", "set architecture aarch64", "-ex", f"file {args.kernel}",
                    "-ex", f"add-symbol-file {program}", "-ex", f"target remote {sock}", *gdb_args]
         # gdb asks before add-symbol-file in interactive use; confirm off keeps the start quiet.
