@@ -96,7 +96,13 @@ def qemu_command(qemu, args, extra, serial_only=False):
     machine = f"virt,gic-version={args.gic_version}"
     if args.el2:
         machine += ",virtualization=on"
-    console = ["-display", "none", "-monitor", "none", "-serial", "stdio"] if serial_only else ["-nographic"]
+    if serial_only:
+        console = ["-display", "none", "-monitor", "none", "-serial", "stdio"]
+    else:
+        # -nographic's serial and monitor multiplexed on stdio (Ctrl-A c, Ctrl-A x), with the terminal's
+        # signals on: Ctrl-C ends QEMU, as it ends kaal-sim.
+        console = ["-display", "none", "-chardev", "stdio,id=console,mux=on,signal=on", "-serial", "chardev:console",
+                   "-mon", "chardev=console,mode=readline"]
     cmd = [qemu, "-M", machine, "-cpu", "cortex-a53", "-m", "128M", *console,
            "-no-reboot", "-kernel", args.kernel]
     if args.dtb:
