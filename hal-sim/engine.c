@@ -993,10 +993,16 @@ int sim_run(void (*entry)(kaal_word_t, kaal_word_t, kaal_word_t))
      */
     for (struct sim_thread *t = eng.made; t != NULL; t = t->next_made)
         give(t);
+    /*
+     * Every thread ends before any is freed: a thread that gave the baton
+     * just before the halt may still read the receiver's sim_thread on its
+     * way into park() (its CPU, in SPREAD mode) after the receiver ended.
+     */
+    for (struct sim_thread *t = eng.made; t != NULL; t = t->next_made)
+        pthread_join(t->pthread, NULL);
     while (eng.made != NULL) {
         struct sim_thread *t = eng.made;
         eng.made = t->next_made;
-        pthread_join(t->pthread, NULL);
         free(t);
     }
     sim_signals_restore();
